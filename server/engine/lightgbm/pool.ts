@@ -1,0 +1,100 @@
+// A pool of worker threads, each holding one LightGBM wasm instance (worker.ts), that trains one-vs-rest jobs in
+// parallel: the feature matrix is shared (SharedArrayBuffer), each job sends one genre's labels and gets back its
+// booster and out-of-fold scores. Terminating the pool frees every wasm memory; an abort signal terminates it too.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Params } from './lightgbm';
+
+export interface WorkerInit {
+  type: 'init';
+  matrix: SharedArrayBuffer;
+  nrow: number;
+  ncol: number;
+  datasetParams: Params;
+  fitRows: number[];
+  validRows: number[];
+  /** The held-out rows of each out-of-fold split. */
+  folds: number[][];
+}
+
+export interface WorkerJob {
+  type: 'job';
+  label: number;
+  labels: ArrayBuffer;
+  params: Params;
+  rounds: number;
+  patience: number;
+}
+
+export type WorkerReply =
+  | { type: 'loaded' }
+  | { type: 'ready' }
+  | { type: 'done'; label: number; model: string; bestIteration: number; validScore: number; oof: Float64Array }
+  | { type: 'error'; label: number; message: string };
+
+export type JobResult = Extract<WorkerReply, { type: 'done' }>;
+
+/** lightgbm-worker.js beside the bundle; worker.ts through tsx's require hook when run from source (tests). */
+function startWorker(): Worker {
+  const source = path.join(__dirname, 'worker.ts');
+  if (__filename.endsWith('.ts') && fs.existsSync(source)) {
+    return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true });
+  }
+  return new Worker(path.join(__dirname, 'lightgbm-worker.js'));
+}
+
+export class TrainingCancelled extends Error {
+  constructor() {
+    super('Training was cancelled');
+    this.name = 'TrainingCancelled';
+  }
+}
+
+/**
+ * Runs `jobs` over `size` workers, each initialised with `init`; calls `onDone` as each job finishes.
+ * Resolves with results in job order; rejects on the first error or on abort, terminating every worker.
+ */
+export async function runPool(
+  size: number,
+  init: Omit<WorkerInit, 'type'>,
+  jobs: Omit<WorkerJob, 'type'>[],
+  onDone: (r: JobResult) => void,
+  signal?: AbortSignal,
+): Promise<JobResult[]> {
+  const results = new Map<number, JobResult>();
+  const workers: Worker[] = [];
+  let next = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(new TrainingCancelled());
+      signal?.addEventListener('abort', () => reject(new TrainingCancelled()), { once: true });
+      const dispatch = (w: Worker) => {
+        if (next < jobs.length) {
+          const job = jobs[next++];
+          w.postMessage({ type: 'job', ...job } satisfies WorkerJob);
+        } else if (results.size === jobs.length) resolve();
+      };
+      for (let i = 0; i < Math.max(1, Math.min(size, jobs.length)); i++) {
+        const w = startWorker();
+        workers.push(w);
+        w.on('error', reject);
+        w.on('exit', (code) => code !== 0 && reject(new Error(`LightGBM worker exited with code ${code}`)));
+        w.on('message', (msg: WorkerReply) => {
+          if (msg.type === 'loaded') w.postMessage({ type: 'init', ...init } satisfies WorkerInit);
+          else if (msg.type === 'ready') dispatch(w);
+          else if (msg.type === 'error') reject(new Error(`training label ${msg.label}: ${msg.message}`));
+          else {
+            results.set(msg.label, msg);
+            onDone(msg);
+            dispatch(w);
+          }
+        });
+      }
+      if (jobs.length === 0) resolve();
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return jobs.map((j) => results.get(j.label) as JobResult);
+}

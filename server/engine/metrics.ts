@@ -1,0 +1,378 @@
+// Multi-label (one-vs-rest) classification metrics for evaluating genre predictions, computed exactly as
+// scikit-learn defines them with its default zero_division ("warn", which scores an undefined ratio as 0):
+// precision_recall_fscore_support, classification_report, accuracy_score, hamming_loss, precision_recall_curve.
+
+/** A 0/1 indicator matrix: one row per sample, one column per label (in the order of `labels`). */
+export type LabelMatrix = ReadonlyArray<ArrayLike<number>>;
+
+/** Per-label scores, as sklearn's precision_recall_fscore_support(average=None) plus the raw counts. */
+export interface LabelMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Number of samples whose true labels include this label (tp + fn). */
+  support: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+}
+
+/** An averaged row of the report. `support` is the total support, as sklearn's classification_report shows it. */
+export interface AverageMetrics {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+/** sklearn multilabel_confusion_matrix layout for one label: [[tn, fp], [fn, tp]]. */
+export type ConfusionMatrix2x2 = [[number, number], [number, number]];
+
+export interface MultiLabelReport {
+  labels: string[];
+  nSamples: number;
+  perLabel: LabelMetrics[];
+  /** tp, fp and fn summed over all labels, then divided. */
+  micro: AverageMetrics;
+  /** Unweighted mean over all labels, including labels with no support (which score 0). */
+  macro: AverageMetrics;
+  /** Mean weighted by each label's support; 0 when no label has any support. */
+  weighted: AverageMetrics;
+  /** Scores computed per sample over that sample's labels, then averaged over samples. */
+  samples: AverageMetrics;
+  /** sklearn accuracy_score on multi-label input: fraction of samples whose label set is predicted exactly. */
+  subsetAccuracy: number;
+  /** sklearn hamming_loss: fraction of (sample, label) cells predicted wrongly. */
+  hammingLoss: number;
+  /** One matrix per label, in label order. */
+  confusion: ConfusionMatrix2x2[];
+}
+
+/**
+ * Scores multi-label predictions against the truth. Both matrices are rows × labels of 0/1.
+ * Throws an Error when the shapes disagree (row counts, ragged rows, column count ≠ labels.length),
+ * when a cell is not 0 or 1, or when there are no samples or no labels.
+ */
+export function evaluate(yTrue: LabelMatrix, yPred: LabelMatrix, labels: readonly string[]): MultiLabelReport {
+  validate(yTrue, yPred, labels);
+  const nSamples = yTrue.length;
+  const nLabels = labels.length;
+
+  const tp = new Array<number>(nLabels).fill(0);
+  const fp = new Array<number>(nLabels).fill(0);
+  const fn = new Array<number>(nLabels).fill(0);
+  const sampleP = new Array<number>(nSamples);
+  const sampleR = new Array<number>(nSamples);
+  const sampleF = new Array<number>(nSamples);
+  let exactRows = 0;
+  let wrongCells = 0;
+
+  for (let i = 0; i < nSamples; i++) {
+    const t = yTrue[i];
+    const p = yPred[i];
+    let rowTp = 0;
+    let rowTrue = 0;
+    let rowPred = 0;
+    for (let j = 0; j < nLabels; j++) {
+      const tj = t[j];
+      const pj = p[j];
+      if (tj === 1) rowTrue++;
+      if (pj === 1) rowPred++;
+      if (tj === 1 && pj === 1) {
+        rowTp++;
+        tp[j]++;
+      } else if (pj === 1) {
+        fp[j]++;
+      } else if (tj === 1) {
+        fn[j]++;
+      }
+    }
+    const rowWrong = rowTrue + rowPred - 2 * rowTp;
+    wrongCells += rowWrong;
+    if (rowWrong === 0) exactRows++;
+    sampleP[i] = safeDivide(rowTp, rowPred);
+    sampleR[i] = safeDivide(rowTp, rowTrue);
+    sampleF[i] = safeDivide(2 * rowTp, rowTrue + rowPred);
+  }
+
+  const perLabel: LabelMetrics[] = [];
+  const confusion: ConfusionMatrix2x2[] = [];
+  for (let j = 0; j < nLabels; j++) {
+    const tn = nSamples - tp[j] - fp[j] - fn[j];
+    const support = tp[j] + fn[j];
+    const predicted = tp[j] + fp[j];
+    perLabel.push({
+      label: labels[j],
+      precision: safeDivide(tp[j], predicted),
+      recall: safeDivide(tp[j], support),
+      // sklearn >= 1.3 computes F from the counts: (1 + β²)·tp / (β²·(tp + fn) + (tp + fp)), with β = 1.
+      f1: safeDivide(2 * tp[j], support + predicted),
+      support,
+      tp: tp[j],
+      fp: fp[j],
+      fn: fn[j],
+      tn,
+    });
+    confusion.push([
+      [tn, fp[j]],
+      [fn[j], tp[j]],
+    ]);
+  }
+
+  const totalSupport = sum(perLabel.map((m) => m.support));
+  const tpSum = sum(tp);
+  const predSum = tpSum + sum(fp);
+  const micro: AverageMetrics = {
+    precision: safeDivide(tpSum, predSum),
+    recall: safeDivide(tpSum, totalSupport),
+    f1: safeDivide(2 * tpSum, totalSupport + predSum),
+    support: totalSupport,
+  };
+  const macro: AverageMetrics = {
+    precision: mean(perLabel.map((m) => m.precision)),
+    recall: mean(perLabel.map((m) => m.recall)),
+    f1: mean(perLabel.map((m) => m.f1)),
+    support: totalSupport,
+  };
+  const weights = perLabel.map((m) => m.support);
+  const weighted: AverageMetrics = {
+    precision: weightedMean(perLabel.map((m) => m.precision), weights),
+    recall: weightedMean(perLabel.map((m) => m.recall), weights),
+    f1: weightedMean(perLabel.map((m) => m.f1), weights),
+    support: totalSupport,
+  };
+  const samples: AverageMetrics = {
+    precision: mean(sampleP),
+    recall: mean(sampleR),
+    f1: mean(sampleF),
+    support: totalSupport,
+  };
+
+  return {
+    labels: [...labels],
+    nSamples,
+    perLabel,
+    micro,
+    macro,
+    weighted,
+    samples,
+    subsetAccuracy: exactRows / nSamples,
+    hammingLoss: wrongCells / (nSamples * nLabels),
+    confusion,
+  };
+}
+
+export interface FormatReportOptions {
+  /** Decimals for the scores (sklearn's `digits`); default 2. */
+  digits?: number;
+}
+
+/**
+ * Formats a report in the layout of sklearn's classification_report for multi-label input (per-label rows,
+ * then micro/macro/weighted/samples avg; scores rounded half-to-even like Python's format), followed by
+ * two extra lines, subset accuracy (support = number of samples) and Hamming loss, under the f1-score column.
+ */
+export function formatReport(report: MultiLabelReport, options: FormatReportOptions = {}): string {
+  const digits = options.digits ?? 2;
+  if (!Number.isInteger(digits) || digits < 0 || digits > 20) {
+    throw new Error(`formatReport: digits must be an integer from 0 to 20, got ${digits}`);
+  }
+  const headers = ['precision', 'recall', 'f1-score', 'support'];
+  const nameWidth = Math.max(0, ...report.perLabel.map((m) => codePointLength(m.label)));
+  const width = Math.max(nameWidth, 'weighted avg'.length, digits);
+  const row = (name: string, p: number, r: number, f: number, support: number): string =>
+    `${padStart(name, width)} ` +
+    [p, r, f].map((v) => ` ${padStart(formatFixed(v, digits), 9)}`).join('') +
+    ` ${padStart(String(support), 9)}\n`;
+
+  let out = `${padStart('', width)} ${headers.map((h) => ` ${padStart(h, 9)}`).join('')}\n\n`;
+  for (const m of report.perLabel) out += row(m.label, m.precision, m.recall, m.f1, m.support);
+  out += '\n';
+  const averages: [string, AverageMetrics][] = [
+    ['micro avg', report.micro],
+    ['macro avg', report.macro],
+    ['weighted avg', report.weighted],
+    ['samples avg', report.samples],
+  ];
+  for (const [name, a] of averages) out += row(name, a.precision, a.recall, a.f1, a.support);
+  // Not part of sklearn's report: the heading spans the label, precision and recall columns so that the
+  // value lines up under f1-score whatever the label width.
+  const extra = (name: string, value: number, support: string): string =>
+    `${padStart(name, width + 20)}  ${padStart(formatFixed(value, digits), 9)}` +
+    (support === '' ? '' : ` ${padStart(support, 9)}`) +
+    '\n';
+  out += '\n';
+  out += extra('subset accuracy', report.subsetAccuracy, String(report.nSamples));
+  out += extra('hamming loss', report.hammingLoss, '');
+  return out;
+}
+
+/** One point of a precision-recall curve. The closing point (precision 1, recall 0) has threshold null. */
+export interface PrecisionRecallPoint {
+  threshold: number | null;
+  precision: number;
+  recall: number;
+}
+
+/**
+ * sklearn precision_recall_curve (drop_intermediate=False) for one label: one point per distinct score, in
+ * increasing threshold order (so recall is non-increasing), where a sample is predicted positive when its
+ * score >= threshold; then the closing point (threshold null, precision 1, recall 0).
+ * When the column has no positives, recall is 1 at every threshold, as in sklearn.
+ */
+export function precisionRecallCurve(yTrueColumn: ArrayLike<number>, scores: ArrayLike<number>): PrecisionRecallPoint[] {
+  const n = yTrueColumn.length;
+  if (scores.length !== n) {
+    throw new Error(`precisionRecallCurve: yTrueColumn has ${n} values but scores has ${scores.length}`);
+  }
+  if (n === 0) throw new Error('precisionRecallCurve: at least one sample is required');
+  for (let i = 0; i < n; i++) {
+    const y = yTrueColumn[i];
+    if (y !== 0 && y !== 1) throw new Error(`precisionRecallCurve: yTrueColumn[${i}] is ${y}, expected 0 or 1`);
+    if (!Number.isFinite(scores[i])) {
+      throw new Error(`precisionRecallCurve: scores[${i}] is ${scores[i]}, expected a finite number`);
+    }
+  }
+
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  // Walk from the highest score down; a threshold's counts are taken at the last sample holding that score.
+  const descending: PrecisionRecallPoint[] = [];
+  let tps = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order[k];
+    tps += yTrueColumn[i];
+    if (k === n - 1 || scores[order[k + 1]] !== scores[i]) {
+      descending.push({ threshold: scores[i], precision: tps / (k + 1), recall: tps });
+    }
+  }
+  const positives = tps;
+  const points = descending.reverse();
+  for (const point of points) point.recall = positives === 0 ? 1 : point.recall / positives;
+  points.push({ threshold: null, precision: 1, recall: 0 });
+  return points;
+}
+
+function validate(yTrue: LabelMatrix, yPred: LabelMatrix, labels: readonly string[]): void {
+  if (!Array.isArray(yTrue) || !Array.isArray(yPred)) {
+    throw new Error('evaluate: yTrue and yPred must be arrays of rows');
+  }
+  if (yTrue.length !== yPred.length) {
+    throw new Error(`evaluate: yTrue has ${yTrue.length} rows but yPred has ${yPred.length}`);
+  }
+  if (labels.length === 0) throw new Error('evaluate: at least one label is required');
+  if (yTrue.length === 0) throw new Error('evaluate: at least one sample is required');
+  for (const [name, matrix] of [['yTrue', yTrue], ['yPred', yPred]] as const) {
+    for (let i = 0; i < matrix.length; i++) {
+      const rowValues = matrix[i];
+      if (rowValues == null || typeof rowValues.length !== 'number') {
+        throw new Error(`evaluate: ${name}[${i}] is not a row`);
+      }
+      if (rowValues.length !== labels.length) {
+        throw new Error(
+          `evaluate: ${name}[${i}] has ${rowValues.length} columns but there are ${labels.length} labels`,
+        );
+      }
+      for (let j = 0; j < rowValues.length; j++) {
+        const v = rowValues[j];
+        if (v !== 0 && v !== 1) {
+          throw new Error(`evaluate: ${name}[${i}][${j}] is ${v}, expected 0 or 1`);
+        }
+      }
+    }
+  }
+}
+
+/** numerator / denominator, or 0 when the denominator is 0 (sklearn zero_division="warn"). */
+function safeDivide(numerator: number, denominator: number): number {
+  return denominator === 0 ? 0 : numerator / denominator;
+}
+
+/**
+ * Sum in numpy's order (pairwise summation, 8-way unrolled blocks of up to 128), so that means match
+ * numpy's bit for bit and borderline values round the same way in the text report.
+ */
+function sum(values: readonly number[]): number {
+  return pairwiseSum(values, 0, values.length);
+}
+
+function pairwiseSum(a: readonly number[], start: number, n: number): number {
+  if (n < 8) {
+    let res = 0;
+    for (let i = 0; i < n; i++) res += a[start + i];
+    return res;
+  }
+  if (n <= 128) {
+    const r = a.slice(start, start + 8);
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) {
+      for (let k = 0; k < 8; k++) r[k] += a[start + i + k];
+    }
+    let res = r[0] + r[1] + (r[2] + r[3]) + (r[4] + r[5] + (r[6] + r[7]));
+    for (; i < n; i++) res += a[start + i];
+    return res;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return pairwiseSum(a, start, n2) + pairwiseSum(a, start + n2, n - n2);
+}
+
+function mean(values: readonly number[]): number {
+  return sum(values) / values.length;
+}
+
+/** numpy average(values, weights); sklearn scores 0 when all weights are 0 (zero_division="warn"). */
+function weightedMean(values: readonly number[], weights: readonly number[]): number {
+  const total = sum(weights);
+  if (total === 0) return 0;
+  return sum(values.map((v, i) => v * weights[i])) / total;
+}
+
+/**
+ * Python's format(x, '.{digits}f'): the exact binary value rounded half-to-even. (Number#toFixed rounds exact
+ * ties up, e.g. 0.625 → "0.63" where Python prints "0.62".)
+ */
+function formatFixed(x: number, digits: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const hi = view.getUint32(0);
+  const lo = view.getUint32(4);
+  const negative = hi >>> 31 === 1;
+  const biasedExponent = (hi >>> 20) & 0x7ff;
+  let mantissa = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  let exponent = -1074;
+  if (biasedExponent !== 0) {
+    mantissa |= 1n << 52n;
+    exponent = biasedExponent - 1075;
+  }
+  // |x| = mantissa · 2^exponent; round |x| · 10^digits to an integer, ties to even.
+  const scaled = mantissa * 10n ** BigInt(digits);
+  let q: bigint;
+  if (exponent >= 0) {
+    q = scaled << BigInt(exponent);
+  } else {
+    const shift = BigInt(-exponent);
+    q = scaled >> shift;
+    const twiceRemainder = (scaled - (q << shift)) << 1n;
+    const denominator = 1n << shift;
+    if (twiceRemainder > denominator || (twiceRemainder === denominator && (q & 1n) === 1n)) q += 1n;
+  }
+  let text = q.toString();
+  if (digits > 0) {
+    text = text.padStart(digits + 1, '0');
+    text = `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  }
+  return negative ? `-${text}` : text;
+}
+
+/** Python's len() counts code points, not UTF-16 units. */
+function codePointLength(s: string): number {
+  return [...s].length;
+}
+
+function padStart(s: string, width: number): string {
+  return ' '.repeat(Math.max(0, width - codePointLength(s))) + s;
+}
