@@ -58,7 +58,7 @@ function trainEarlyStopped(booster: Booster, rounds: number, patience: number): 
   return { best: Math.max(best, 1), score: bestScore };
 }
 
-function runJob(lgb: LightGBM, p: Prepared, job: WorkerJob): WorkerReply {
+function runJob(lgb: LightGBM, p: Prepared, job: WorkerJob): Extract<WorkerReply, { type: 'done' }> {
   const labels = new Uint8Array(job.labels);
   const params: Params = job.params;
   p.fit.setField('label', labelsOf(labels, p.fitRows));
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       } else {
         if (!prepared) throw new Error('job before init');
         const reply = runJob(lgb, prepared, msg);
-        port.postMessage(reply, [reply.type === 'done' ? reply.oof.buffer : new ArrayBuffer(0)]);
+        port.postMessage(reply, [reply.oof.buffer as ArrayBuffer]);
       }
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
