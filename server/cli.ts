@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// The `genre-lens` command line: train, eval and predict on movie datasets with the same engine the daemon uses,
+// with progress bars on stderr and, with --json, one JSON object on stdout.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
+import * as cliProgress from 'cli-progress';
+import { ColumnOverrides, DatasetError } from './engine/data';
+import { formatReport, MultiLabelReport } from './engine/metrics';
+import { EngineOptions, evalFile, predictFile, Prediction, RunProgress, trainRun } from './engine/run';
+
+interface CommonFlags {
+  models?: string;
+  modelUrl?: string;
+  imageEncoder?: 'onnx' | 'nsfwjs' | 'none';
+  cache?: string;
+  noCache?: boolean;
+  posterBaseUrl?: string;
+  titleColumn?: string;
+  textColumn?: string;
+  genresColumn?: string;
+  posterColumn?: string;
+  json?: boolean;
+  progress: boolean;
+}
+
+function engineOptions(f: CommonFlags): EngineOptions {
+  const columns: ColumnOverrides = {};
+  if (f.titleColumn) columns.title = f.titleColumn;
+  if (f.textColumn) columns.text = f.textColumn;
+  if (f.genresColumn) columns.genres = f.genresColumn;
+  if (f.posterColumn) columns.poster = f.posterColumn;
+  return {
+    modelsDir: f.models, imageModelUrl: f.modelUrl, imageEncoder: f.imageEncoder,
+    cacheDir: f.cache ?? undefined,
+    dataset: { columns, posterBaseUrl: f.posterBaseUrl },
+  };
+}
+
+/** Progress bars on stderr (one bar per phase), silent when stderr is not a terminal or --no-progress. */
+function progressReporter(enabled: boolean) {
+  const show = enabled && process.stderr.isTTY;
+  let bar: cliProgress.SingleBar | null = null;
+  let phase = '';
+  const stop = () => {
+    bar?.stop();
+    bar = null;
+  };
+  const onProgress = (p: RunProgress) => {
+    if (p.phase !== phase) {
+      stop();
+      phase = p.phase;
+      if (!show) return;
+      if (p.total === undefined) {
+        process.stderr.write(`${p.phase}${p.detail ? ` ${p.detail}` : ''}…\n`);
+        return;
+      }
+      bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${p.phase.padEnd(16)} {bar} {value}/{total} {detail}`,
+        hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+      bar.start(p.total, p.done ?? 0, { detail: p.detail ?? '' });
+    } else if (bar && p.done !== undefined) bar.update(p.done, { detail: p.detail ?? '' });
+  };
+  return { onProgress, stop };
+}
+
+function metricsJson(m: MultiLabelReport, thresholds?: number[]) {
+  const avg = (a: MultiLabelReport['micro']) => ({ precision: a.precision, recall: a.recall, f1: a.f1 });
+  return {
+    micro: avg(m.micro), macro: avg(m.macro), weighted: avg(m.weighted), samples: avg(m.samples),
+    subsetAccuracy: m.subsetAccuracy, hammingLoss: m.hammingLoss,
+    perGenre: Object.fromEntries(m.perLabel.map((l, i) => [l.label, { precision: l.precision, recall: l.recall, f1: l.f1,
+      support: l.support, ...(thresholds ? { threshold: thresholds[i] } : {}) }])),
+    confusion: Object.fromEntries(m.perLabel.map((l, i) => [l.label, m.confusion[i]])),
+  };
+}
+
+function addCommon(cmd: Command): Command {
+  return cmd
+    .option('--models <dir>', 'folder holding mobilenetv2-12-int8.onnx (default: $GENRE_LENS_MODELS)')
+    .option('--model-url <url>', 'download the ONNX image model from this URL (sha256-checked, cached)')
+    .addOption(new Option('--image-encoder <name>', 'poster encoder').choices(['onnx', 'nsfwjs', 'none']))
+    .option('--cache <dir>', 'embedding and poster cache (default: $GENRE_LENS_CACHE or ~/.cache/genre-lens)')
+    .option('--poster-base-url <url>', 'base URL for TMDB poster paths like /abc.jpg')
+    .option('--title-column <name>').option('--text-column <name>').option('--genres-column <name>').option('--poster-column <name>')
+    .option('--json', 'print one JSON object on stdout instead of the text report')
+    .option('--no-progress', 'no progress bars');
+}
+
+function warnTo(json: boolean | undefined) {
+  return (m: string) => process.stderr.write(`${json ? '' : 'warning: '}${m}\n`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('genre-lens')
+    .description('Predict movie genres from descriptions and posters: train, evaluate and predict on CSV/JSON/JSONL datasets.')
+    .showHelpAfterError();
+
+  addCommon(program.command('train <data>').description('train a model on a labelled dataset'))
+    .option('--eval <file>', 'evaluate on this file instead of a held-out split')
+    .option('--eval-fraction <f>', 'share of rows held out for evaluation when no --eval is given', parseFloat, 0.2)
+    .option('--out <dir>', 'model directory to write (default: a new model in .genre-lens/ of the current folder)')
+    .option('--seed <n>', 'random seed (splits, folds, LightGBM)', (v) => parseInt(v, 10), 42)
+    .option('--workers <n>', 'parallel LightGBM workers (default: number of cores)', (v) => parseInt(v, 10))
+    .option('--no-ablation', 'skip the text-only and poster-only comparison models')
+    .action(async (data: string, f: CommonFlags & { eval?: string; evalFraction: number; out?: string; seed: number; workers?: number; ablation: boolean }) => {
+      const bars = progressReporter(f.progress);
+      const result = await trainRun({
+        ...engineOptions(f), data, evalFile: f.eval, evalFraction: f.evalFraction, out: f.out, seed: f.seed, ablation: f.ablation,
+        train: f.workers ? { workers: f.workers } : {}, onProgress: bars.onProgress, onWarning: warnTo(f.json),
+      }).finally(bars.stop);
+      const { report } = result;
+      if (f.json) {
+        const abl = Object.fromEntries(Object.entries(report.ablation).map(([k, v]) => [k, { micro: v.micro, macro: v.macro, samples: v.samples,
+          subsetAccuracy: v.subsetAccuracy }]));
+        process.stdout.write(JSON.stringify({ model: result.modelDir, genres: report.genres, metrics: metricsJson(report.metrics, report.thresholds),
+          ablation: abl, rows: { train: result.manifest.dataset.trainRows, eval: result.manifest.evaluation.rows },
+          posters: report.run.posters, encoders: result.manifest.encoders, trainingSeconds: result.manifest.trainingSeconds,
+          warnings: result.warnings }, null, 2) + '\n');
+        return;
+      }
+      const out = process.stdout;
+      out.write(`\nEvaluated on ${result.manifest.evaluation.rows} rows (${result.manifest.evaluation.kind === 'file' ? result.manifest.evaluation.path : 'held-out split'}), ` +
+        `trained on ${result.manifest.dataset.trainRows}.\n\n`);
+      out.write(formatReport(report.metrics) + '\n');
+      const names = Object.keys(report.ablation) as (keyof typeof report.ablation)[];
+      if (names.length > 1) {
+        out.write('\nmodality      micro-F1  macro-F1  samples-F1\n');
+        for (const k of names) {
+          const a = report.ablation[k];
+          if (a) out.write(`${k.padEnd(12)}  ${a.micro.f1.toFixed(3).padStart(8)}  ${a.macro.f1.toFixed(3).padStart(8)}  ${a.samples.f1.toFixed(3).padStart(10)}\n`);
+        }
+      }
+      out.write(`\nModel saved to ${result.modelDir} (${result.manifest.trainingSeconds.toFixed(0)} s).\n`);
+    });
+
+  addCommon(program.command('eval <model> <data>').description('evaluate a saved model (a model folder or a .genre-lens store) on a labelled dataset'))
+    .action(async (model: string, data: string, f: CommonFlags) => {
+      const bars = progressReporter(f.progress);
+      const r = await evalFile(model, data, { ...engineOptions(f), onProgress: bars.onProgress, onWarning: warnTo(f.json) }).finally(bars.stop);
+      if (f.json) {
+        process.stdout.write(JSON.stringify({ model: r.model.dir, rows: r.rows, metrics: metricsJson(r.metrics, r.model.manifest.genres.map((g) => g.threshold)) }, null, 2) + '\n');
+      } else process.stdout.write(`\n${formatReport(r.metrics)}\n`);
+    });
+
+  addCommon(program.command('predict <model> <data>').description('predict genres for every row; CSV (default) or JSON to stdout or --out'))
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']))
+    .option('--out <file>', 'write here instead of stdout (never the input file)')
+    .action(async (model: string, data: string, f: CommonFlags & { format?: 'csv' | 'json'; out?: string }) => {
+      if (f.out && path.resolve(f.out) === path.resolve(data)) throw new Error(`--out ${f.out} is the input file; choose another name`);
+      const format = f.format ?? (f.json || f.out?.toLowerCase().endsWith('.json') ? 'json' : 'csv');
+      const bars = progressReporter(f.progress);
+      const r = await predictFile(model, data, { ...engineOptions(f), onProgress: bars.onProgress, onWarning: warnTo(f.json) }).finally(bars.stop);
+      const genres = r.model.manifest.genres.map((g) => g.name);
+      const text = format === 'json' ? predictionsJson(r.predictions, genres) : predictionsCsv(r.predictions, genres);
+      if (f.out) fs.writeFileSync(f.out, text, { flag: 'wx' });
+      else process.stdout.write(text);
+    });
+
+  program.command('serve').description('run the language server (used by the VS Code extension)')
+    .option('--stdio', 'talk LSP over stdin/stdout').option('--node-ipc').option('--socket <port>')
+    .action(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(path.join(__dirname, 'server.js'));
+    });
+  return program;
+}
+
+function predictionsJson(preds: Prediction[], genres: string[]): string {
+  return JSON.stringify(preds.map((p) => ({ id: p.row.id ?? null, title: p.row.title, line: p.row.range.start.line + 1,
+    predicted: p.predicted, probabilities: Object.fromEntries(genres.map((g, i) => [g, round(p.proba[i])])),
+    actual: p.row.genres, posterMissing: p.posterMissing })), null, 2) + '\n';
+}
+
+function predictionsCsv(preds: Prediction[], genres: string[]): string {
+  const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const header = ['id', 'title', 'line', 'predicted_genres', ...genres.map((g) => `p_${g}`)].map(cell).join(',');
+  const lines = preds.map((p) => [p.row.id ?? '', p.row.title, String(p.row.range.start.line + 1), p.predicted.join('|'),
+    ...p.proba.map((v) => String(round(v)))].map(cell).join(','));
+  return [header, ...lines].join('\n') + '\n';
+}
+
+const round = (v: number) => Math.round(v * 1e4) / 1e4;
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    const msg = e instanceof DatasetError || e instanceof Error ? e.message : String(e);
+    process.stderr.write(`genre-lens: ${msg}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => (process.exitCode = code));
+}

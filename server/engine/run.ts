@@ -1,0 +1,423 @@
+// A training run end to end: read the data, split off evaluation rows (an explicit file or a seeded stratified
+// split), encode, train one-vs-rest, evaluate (plus text-only and poster-only ablations), and save the model
+// directory with its manifest and report. Also evaluation and prediction with a saved model.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Dataset, DatasetOptions, formatIssue, MovieRow, readDataset } from './data';
+import { createImageEncoder, createTextEncoder, defaultCacheDir } from './encoders';
+import type { EncoderIdentity } from './encoders/types';
+import { FeatureExtractor, FeatureLayout, Features, modalityColumns, selectColumns } from './features';
+import { evaluate, MultiLabelReport, precisionRecallCurve, PrecisionRecallPoint } from './metrics';
+import { resolveModelDir, saveToStore, sha256File, STORE_DIR, writeDirAtomic } from './modelStore';
+import { shuffledIndices } from './random';
+import { OneVsRestModel, OneVsRestPredictor, TrainOptions, trainOneVsRest, TrainProgress } from './trainer';
+
+export const MODEL_FORMAT = 'genre-lens-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export interface EngineOptions {
+  /** Folder with mobilenetv2-12-int8.onnx; default $GENRE_LENS_MODELS. */
+  modelsDir?: string;
+  /** URL of the ONNX image model (downloaded once into the cache, sha256-checked). */
+  imageModelUrl?: string;
+  /** 'onnx' (ImageNet MobileNetV2, falls back to nsfwjs when absent), 'nsfwjs' (bundled fallback), 'none'. */
+  imageEncoder?: 'onnx' | 'nsfwjs' | 'none';
+  /** Embedding and poster cache; default $GENRE_LENS_CACHE or ~/.cache/genre-lens; null disables it. */
+  cacheDir?: string | null;
+  dataset?: DatasetOptions;
+}
+
+export type Phase = 'reading' | 'loading encoders' | 'encoding text' | 'encoding posters' | 'training' | 'evaluating' | 'saving';
+export interface RunProgress {
+  phase: Phase;
+  done?: number;
+  total?: number;
+  detail?: string;
+}
+
+export interface TrainRunOptions extends EngineOptions {
+  data: string;
+  /** Explicit evaluation file; otherwise `evalFraction` of the rows, split with `seed`, stratified by genre. */
+  evalFile?: string;
+  evalFraction?: number;
+  /** Model directory to write; default: a new model in the store `store`. */
+  out?: string;
+  /** Model store folder; default `.genre-lens` in the current directory. */
+  store?: string;
+  seed?: number;
+  /** Train text-only and poster-only models too, for the report's modality comparison (default true). */
+  ablation?: boolean;
+  train?: Partial<TrainOptions>;
+  onProgress?: (p: RunProgress) => void;
+  onWarning?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface GenreEntry {
+  name: string;
+  threshold: number;
+  positives: number;
+  bestIteration: number;
+  oofF1: number;
+  /** Booster file relative to the model directory; null when too few positives to train. */
+  booster: string | null;
+}
+
+export interface Manifest {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  createdAt: string;
+  genres: GenreEntry[];
+  encoders: { text: EncoderIdentity; image: EncoderIdentity | null };
+  features: FeatureLayout;
+  params: OneVsRestModel['params'];
+  training: OneVsRestModel['options'];
+  seed: number;
+  dataset: { path: string; sha256: string; format: string; columns: Dataset['columns']; rows: number; trainRows: number; unlabeledRows: number };
+  evaluation: { kind: 'file'; path: string; sha256: string; rows: number } | { kind: 'split'; fraction: number; rows: number };
+  metrics: Pick<MultiLabelReport, 'micro' | 'macro' | 'weighted' | 'samples' | 'subsetAccuracy' | 'hammingLoss'>;
+  trainingSeconds: number;
+  warnings: string[];
+}
+
+export interface AblationEntry {
+  micro: MultiLabelReport['micro'];
+  macro: MultiLabelReport['macro'];
+  samples: MultiLabelReport['samples'];
+  subsetAccuracy: number;
+  perGenreF1: number[];
+}
+
+export interface Report {
+  formatVersion: number;
+  run: Pick<Manifest, 'createdAt' | 'dataset' | 'evaluation' | 'encoders' | 'seed' | 'trainingSeconds' | 'warnings'> & {
+    posters: { missingTrain: number; missingEval: number; reasons: { reason: string; count: number }[] };
+  };
+  genres: string[];
+  thresholds: number[];
+  metrics: MultiLabelReport;
+  ablation: { both: AblationEntry; text?: AblationEntry; poster?: AblationEntry };
+  /** Rows of the training data having both genres i and j (diagonal: having genre i). */
+  cooccurrence: number[][];
+  /** Per genre, the precision–recall curve of the evaluation rows, thinned to at most 101 points. */
+  prCurves: PrecisionRecallPoint[][];
+}
+
+export interface TrainRunResult {
+  modelDir: string;
+  manifest: Manifest;
+  report: Report;
+  warnings: string[];
+}
+
+/** Loads the encoders the options ask for. */
+export async function loadEncoders(options: EngineOptions, onWarning: (m: string) => void) {
+  const text = await createTextEncoder();
+  const choice = options.imageEncoder ?? 'onnx';
+  let image = null;
+  if (choice !== 'none') {
+    const created = await createImageEncoder({
+      modelsDir: choice === 'onnx' ? options.modelsDir : undefined,
+      modelUrl: choice === 'onnx' ? options.imageModelUrl : undefined,
+      cacheDir: options.cacheDir ?? undefined,
+      allowFallback: true,
+    });
+    if (created.warning && choice === 'onnx') onWarning(created.warning);
+    image = created.encoder;
+  }
+  return { text, image };
+}
+
+function cacheDirOf(options: EngineOptions): string | null {
+  if (options.cacheDir === null) return null;
+  return options.cacheDir ?? defaultCacheDir();
+}
+
+/** Genre-major 0/1 columns for `genres` from rows' labels. */
+function labelColumns(rows: readonly MovieRow[], genres: string[]): Uint8Array[] {
+  const index = new Map(genres.map((g, i) => [g.toLowerCase(), i]));
+  const cols = genres.map(() => new Uint8Array(rows.length));
+  rows.forEach((row, r) => row.genres?.forEach((g) => {
+    const i = index.get(g.toLowerCase());
+    if (i !== undefined) cols[i][r] = 1;
+  }));
+  return cols;
+}
+
+/** Genre-major columns → row-major matrix, as the metrics take them. */
+function toRows(cols: Uint8Array[], nrow: number): Uint8Array[] {
+  return Array.from({ length: nrow }, (_, r) => Uint8Array.from(cols, (c) => c[r]));
+}
+
+/**
+ * Splits row indices into train/eval so each genre appears on both sides in about the right proportion:
+ * genres are served rarest first, each taking its eval quota from its not-yet-assigned rows (seeded order).
+ */
+export function stratifiedSplit(rows: readonly MovieRow[], fraction: number, seed: number): { train: number[]; eval: number[] } {
+  const order = shuffledIndices(rows.length, seed);
+  const side = new Array<'train' | 'eval' | undefined>(rows.length);
+  const counts = new Map<string, number>();
+  for (const row of rows) row.genres?.forEach((g) => counts.set(g, (counts.get(g) ?? 0) + 1));
+  const byRarity = [...counts].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
+  for (const [genre, count] of byRarity) {
+    const want = count >= 2 ? Math.max(1, Math.round(count * fraction)) : 0;
+    let have = order.filter((r) => side[r] === 'eval' && rows[r].genres?.includes(genre)).length;
+    for (const r of order) {
+      if (side[r] !== undefined || !rows[r].genres?.includes(genre)) continue;
+      side[r] = have < want ? 'eval' : 'train';
+      if (side[r] === 'eval') have++;
+    }
+  }
+  const rest = order.filter((r) => side[r] === undefined);
+  rest.forEach((r, i) => (side[r] = i < Math.round(rest.length * fraction) ? 'eval' : 'train'));
+  const pick = (s: 'train' | 'eval') => order.filter((r) => side[r] === s).sort((a, b) => a - b);
+  return { train: pick('train'), eval: pick('eval') };
+}
+
+function ablationEntry(m: MultiLabelReport): AblationEntry {
+  return { micro: m.micro, macro: m.macro, samples: m.samples, subsetAccuracy: m.subsetAccuracy, perGenreF1: m.perLabel.map((l) => l.f1) };
+}
+
+function thin(points: PrecisionRecallPoint[], max = 101): PrecisionRecallPoint[] {
+  if (points.length <= max) return points;
+  const step = (points.length - 1) / (max - 1);
+  return Array.from({ length: max }, (_, i) => points[Math.round(i * step)]);
+}
+
+/** Trains a model on `rows`' features and evaluates it on the evaluation features. */
+async function fitAndScore(train: { X: Float32Array; nrow: number }, ncol: number, labels: Uint8Array[], genres: string[],
+  evalX: Float32Array, evalRows: number, evalTruth: Uint8Array[], options: Partial<TrainOptions>,
+  onProgress: (p: TrainProgress) => void, signal?: AbortSignal) {
+  const model = await trainOneVsRest(train.X, train.nrow, ncol, labels, genres, options, onProgress, signal);
+  const predictor = await OneVsRestPredictor.load(model);
+  try {
+    const proba = predictor.predictProba(evalX, evalRows);
+    const decisions = predictor.decide(proba);
+    const metrics = evaluate(evalTruth, toRows(decisions, evalRows), genres);
+    return { model, proba, metrics };
+  } finally {
+    predictor.dispose();
+  }
+}
+
+export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
+  const started = Date.now();
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    warnings.push(m);
+    options.onWarning?.(m);
+  };
+  const progress = (p: RunProgress) => options.onProgress?.(p);
+  const seed = options.seed ?? 42;
+  const fraction = options.evalFraction ?? 0.2;
+
+  progress({ phase: 'reading', detail: options.data });
+  const data = await readDataset(options.data, options.dataset);
+  data.issues.forEach((i) => warn(formatIssue(i)));
+  const labelled = data.rows.filter((r) => r.genres !== null);
+  if (labelled.length === 0) throw new Error(`${options.data}: no row has genres to learn from (column: ${data.columns.genres ?? 'none found'})`);
+  let trainRows: MovieRow[];
+  let evalRows: MovieRow[];
+  let evaluation: Manifest['evaluation'];
+  if (options.evalFile) {
+    const evalData = await readDataset(options.evalFile, { ...options.dataset, columns: { ...options.dataset?.columns } });
+    evalData.issues.forEach((i) => warn(formatIssue(i)));
+    trainRows = labelled;
+    evalRows = evalData.rows.filter((r) => r.genres !== null);
+    evaluation = { kind: 'file', path: path.resolve(options.evalFile), sha256: sha256File(options.evalFile), rows: evalRows.length };
+  } else {
+    const split = stratifiedSplit(labelled, fraction, seed);
+    trainRows = split.train.map((i) => labelled[i]);
+    evalRows = split.eval.map((i) => labelled[i]);
+    evaluation = { kind: 'split', fraction, rows: evalRows.length };
+  }
+  if (evalRows.length === 0) throw new Error('no labelled rows to evaluate on');
+  const genres = [...new Set(trainRows.flatMap((r) => r.genres ?? []))].sort((a, b) => a.localeCompare(b));
+  const unseen = [...new Set(evalRows.flatMap((r) => r.genres ?? []))].filter((g) => !genres.includes(g));
+  if (unseen.length) warn(`Genres only in the evaluation rows are not predicted: ${unseen.join(', ')}`);
+
+  progress({ phase: 'loading encoders' });
+  const encoders = await loadEncoders(options, warn);
+  const extractor = new FeatureExtractor(encoders, cacheDirOf(options));
+  let trainF: Features;
+  let evalF: Features;
+  let posterReasons: Features['posterReasons'];
+  try {
+    const onProgress = (phase: 'text' | 'posters', done: number, total: number) =>
+      progress({ phase: phase === 'text' ? 'encoding text' : 'encoding posters', done, total });
+    const all = await extractor.extract([...trainRows, ...evalRows], { onProgress, signal: options.signal });
+    const ncol = all.layout.total;
+    const split = (from: number, n: number): Features => ({ ...all, X: all.X.slice(from * ncol, (from + n) * ncol), nrow: n,
+      posterMissingReason: all.posterMissingReason.slice(from, from + n),
+      posterMissing: all.posterMissingReason.slice(from, from + n).filter((r) => r !== null).length });
+    trainF = split(0, trainRows.length);
+    evalF = split(trainRows.length, evalRows.length);
+    posterReasons = all.posterReasons;
+    const ranked = all.posterReasons.map((r) => `${r.count} × ${r.reason}`).join('; ');
+    if (all.posterMissing > 0) warn(`${all.posterMissing} of ${all.nrow} rows have no usable poster (${ranked}); they get the poster-missing indicator.`);
+  } finally {
+    await encoders.text.dispose();
+    await encoders.image?.dispose();
+  }
+
+  const layout = extractor.layout;
+  const labels = labelColumns(trainRows, genres);
+  const evalTruth = toRows(labelColumns(evalRows, genres), evalRows.length);
+  const variants: { name: 'both' | 'text' | 'poster'; cols: number[] | null }[] = [{ name: 'both', cols: null }];
+  if (options.ablation !== false && encoders.image) {
+    variants.push({ name: 'text', cols: modalityColumns(layout, 'text') }, { name: 'poster', cols: modalityColumns(layout, 'poster') });
+  }
+  const trainOptions = { ...options.train, seed };
+  let boostersDone = 0;
+  const boostersTotal = variants.length * genres.length;
+  const results = new Map<string, Awaited<ReturnType<typeof fitAndScore>>>();
+  for (const v of variants) {
+    const ncol = v.cols ? v.cols.length : layout.total;
+    const X = v.cols ? selectColumns(trainF.X, trainF.nrow, layout.total, v.cols) : trainF.X;
+    const EX = v.cols ? selectColumns(evalF.X, evalF.nrow, layout.total, v.cols) : evalF.X;
+    const base = boostersDone;
+    const r = await fitAndScore({ X, nrow: trainF.nrow }, ncol, labels, genres, EX, evalF.nrow, evalTruth, trainOptions,
+      (p) => progress({ phase: 'training', done: base + p.done, total: boostersTotal, detail: `${v.name}: ${p.genre}` }), options.signal);
+    boostersDone = base + genres.length;
+    results.set(v.name, r);
+  }
+  const main = results.get('both');
+  if (!main) throw new Error('internal: the full model was not trained');
+  main.model.warnings.forEach(warn);
+
+  progress({ phase: 'evaluating' });
+  const createdAt = new Date().toISOString();
+  const genreEntries: GenreEntry[] = main.model.genres.map((g, i) => ({ name: g.genre, threshold: g.threshold,
+    positives: g.positives, bestIteration: g.bestIteration, oofF1: g.oofF1,
+    booster: g.model ? `boosters/${String(i).padStart(2, '0')}.txt` : null }));
+  const { micro, macro, weighted, samples, subsetAccuracy, hammingLoss } = main.metrics;
+  const manifest: Manifest = {
+    format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, createdAt, genres: genreEntries,
+    encoders: extractor.identities(), features: layout, params: main.model.params, training: main.model.options, seed,
+    dataset: { path: path.resolve(options.data), sha256: sha256File(options.data), format: data.format, columns: data.columns,
+      rows: data.rows.length, trainRows: trainRows.length, unlabeledRows: data.rows.length - labelled.length },
+    evaluation, metrics: { micro, macro, weighted, samples, subsetAccuracy, hammingLoss },
+    trainingSeconds: (Date.now() - started) / 1000, warnings,
+  };
+  const cooc = genres.map((_, i) => genres.map((_, j) => labels[i].reduce((s, v, r) => s + (v & labels[j][r]), 0)));
+  const evalCols = labelColumns(evalRows, genres);
+  const report: Report = {
+    formatVersion: MODEL_FORMAT_VERSION,
+    run: { createdAt, dataset: manifest.dataset, evaluation, encoders: manifest.encoders, seed, trainingSeconds: manifest.trainingSeconds,
+      warnings, posters: { missingTrain: trainF.posterMissing, missingEval: evalF.posterMissing, reasons: posterReasons } },
+    genres, thresholds: genreEntries.map((g) => g.threshold), metrics: main.metrics,
+    ablation: Object.fromEntries([...results].map(([k, v]) => [k, ablationEntry(v.metrics)])) as Report['ablation'],
+    cooccurrence: cooc,
+    prCurves: genres.map((_, g) => (evalCols[g].some((v) => v) ? thin(precisionRecallCurve(evalCols[g], main.proba[g])) : [])),
+  };
+
+  progress({ phase: 'saving' });
+  options.signal?.throwIfAborted();
+  const files: Record<string, string> = {
+    'manifest.json': JSON.stringify(manifest, null, 2) + '\n',
+    'report.json': JSON.stringify(report) + '\n',
+  };
+  main.model.genres.forEach((g, i) => {
+    if (g.model && genreEntries[i].booster) files[genreEntries[i].booster as string] = g.model;
+  });
+  let modelDir: string;
+  if (options.out) {
+    writeDirAtomic(options.out, files);
+    modelDir = path.resolve(options.out);
+  } else {
+    const name = `${createdAt.replace(/[:.]/g, '-')}-${path.basename(options.data).replace(/[^\w.-]+/g, '_')}`;
+    modelDir = saveToStore(options.store ?? path.resolve(STORE_DIR), name, files);
+  }
+  return { modelDir, manifest, report, warnings };
+}
+
+/** A saved model, ready to predict. */
+export interface LoadedModel {
+  dir: string;
+  manifest: Manifest;
+  model: OneVsRestModel;
+}
+
+export function loadModel(p: string): LoadedModel {
+  const dir = resolveModelDir(p);
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  if (manifest.format !== MODEL_FORMAT) throw new Error(`${dir}/manifest.json: not a Genre Lens model`);
+  if (manifest.formatVersion > MODEL_FORMAT_VERSION) throw new Error(`${dir}: model format ${manifest.formatVersion} is newer than this Genre Lens`);
+  const model: OneVsRestModel = {
+    genres: manifest.genres.map((g) => ({ genre: g.name, threshold: g.threshold, bestIteration: g.bestIteration, positives: g.positives,
+      oofF1: g.oofF1, scalePosWeight: 1, model: g.booster ? fs.readFileSync(path.join(dir, g.booster), 'utf8') : null })),
+    numFeatures: manifest.features.total, params: manifest.params, options: manifest.training, warnings: manifest.warnings,
+  };
+  return { dir, manifest, model };
+}
+
+/** The encoders a saved model was trained with; throws if this machine cannot reproduce them. */
+export async function loadModelEncoders(manifest: Manifest, options: EngineOptions) {
+  const wanted = manifest.encoders.image;
+  const imageEncoder = !wanted ? 'none' : wanted.fallback ? 'nsfwjs' : 'onnx';
+  const enc = await loadEncoders({ ...options, imageEncoder }, () => undefined);
+  const same = (a: EncoderIdentity | null, b: EncoderIdentity | null) =>
+    (a === null && b === null) || (a !== null && b !== null && a.id === b.id && a.dim === b.dim && a.weightsSha256 === b.weightsSha256);
+  const got = { text: enc.text.identity(), image: enc.image?.identity() ?? null };
+  for (const kind of ['text', 'image'] as const) {
+    if (!same(manifest.encoders[kind], got[kind])) {
+      await enc.text.dispose();
+      await enc.image?.dispose();
+      const want = manifest.encoders[kind];
+      throw new Error(`The model was trained with the ${kind} encoder ${want?.id ?? 'none'} (sha256 ${want?.weightsSha256.slice(0, 12) ?? '-'}), ` +
+        `but this machine has ${got[kind]?.id ?? 'none'}${kind === 'image' ? ' (set --models or GENRE_LENS_MODELS to the folder with the ONNX model)' : ''}.`);
+    }
+  }
+  return enc;
+}
+
+export interface Prediction {
+  row: MovieRow;
+  /** Probability per model genre, in manifest order. */
+  proba: number[];
+  predicted: string[];
+  posterMissing: string | null;
+}
+
+/** Predicts every row of a dataset file with a saved model. */
+export async function predictFile(modelPath: string, dataFile: string, options: EngineOptions & { onProgress?: (p: RunProgress) => void;
+  onWarning?: (m: string) => void } = {}): Promise<{ model: LoadedModel; data: Dataset; predictions: Prediction[] }> {
+  const warn = options.onWarning ?? (() => undefined);
+  const loaded = loadModel(modelPath);
+  const data = await readDataset(dataFile, options.dataset);
+  data.issues.forEach((i) => warn(formatIssue(i)));
+  options.onProgress?.({ phase: 'loading encoders' });
+  const encoders = await loadModelEncoders(loaded.manifest, options);
+  const extractor = new FeatureExtractor(encoders, cacheDirOf(options));
+  let features: Features;
+  try {
+    features = await extractor.extract(data.rows, { onProgress: (phase, done, total) =>
+      options.onProgress?.({ phase: phase === 'text' ? 'encoding text' : 'encoding posters', done, total }) });
+  } finally {
+    await encoders.text.dispose();
+    await encoders.image?.dispose();
+  }
+  const predictor = await OneVsRestPredictor.load(loaded.model);
+  try {
+    const proba = predictor.predictProba(features.X, features.nrow);
+    const decisions = predictor.decide(proba);
+    const names = loaded.manifest.genres.map((g) => g.name);
+    const predictions = data.rows.map((row, r) => ({ row, proba: proba.map((p) => p[r]), posterMissing: features.posterMissingReason[r],
+      predicted: names.filter((_, g) => decisions[g][r] === 1) }));
+    return { model: loaded, data, predictions };
+  } finally {
+    predictor.dispose();
+  }
+}
+
+/** Evaluates a saved model on a labelled dataset file. */
+export async function evalFile(modelPath: string, dataFile: string, options: EngineOptions & { onProgress?: (p: RunProgress) => void;
+  onWarning?: (m: string) => void } = {}): Promise<{ metrics: MultiLabelReport; model: LoadedModel; rows: number }> {
+  const { model, predictions } = await predictFile(modelPath, dataFile, options);
+  const labelled = predictions.filter((p) => p.row.genres !== null);
+  if (labelled.length === 0) throw new Error(`${dataFile}: no row has genres to evaluate against`);
+  const genres = model.manifest.genres.map((g) => g.name);
+  const truth = toRows(labelColumns(labelled.map((p) => p.row), genres), labelled.length);
+  const pred = labelled.map((p) => Uint8Array.from(genres, (g) => (p.predicted.includes(g) ? 1 : 0)));
+  return { metrics: evaluate(truth, pred, genres), model, rows: labelled.length };
+}
