@@ -1,0 +1,34 @@
+// Which column holds the id, title, text, genres and poster: matched by known names (case-insensitive, trimmed),
+// or given explicitly. Only the text column is required.
+import { SourceText } from './source';
+import { ColumnMapping, ColumnOverrides, ColumnRole } from './types';
+
+/** Known names per role, in order of preference. */
+export const COLUMN_ALIASES: Record<ColumnRole, string[]> = {
+  id: ['id', 'movie_id', 'tmdb_id', 'imdb_id'],
+  title: ['title', 'name', 'original_title', 'movie_title'],
+  text: ['overview', 'description', 'plot', 'synopsis', 'summary', 'storyline'],
+  genres: ['genres', 'genre', 'labels', 'label', 'tags', 'categories'],
+  poster: ['poster', 'poster_path', 'poster_url', 'image', 'image_url', 'img', 'cover'],
+};
+
+const key = (name: string) => name.trim().toLowerCase();
+
+/** Throws a DatasetError (at 1:1) for a missing text column or an override naming no column. */
+export function detectColumns(available: string[], overrides: ColumnOverrides, src: SourceText): ColumnMapping {
+  const byKey = new Map(available.map((name) => [key(name), name]));
+  const list = available.length ? available.map((n) => `"${n}"`).join(', ') : '(none)';
+  const find = (role: ColumnRole): string | null => {
+    const wanted = overrides[role];
+    if (wanted === null) return null;
+    if (wanted === undefined) return COLUMN_ALIASES[role].map((a) => byKey.get(a)).find((n) => n !== undefined) ?? null;
+    const name = byKey.get(key(wanted));
+    if (name === undefined) throw src.error(0, `no column "${wanted}" (given for ${role}); available columns: ${list}`);
+    return name;
+  };
+  const columns: ColumnMapping = { id: find('id'), title: find('title'), text: find('text'), genres: find('genres'), poster: find('poster') };
+  if (columns.text === null) {
+    throw src.error(0, `no text column: expected one of ${COLUMN_ALIASES.text.join(', ')} (or set columns.text); available columns: ${list}`);
+  }
+  return columns;
+}

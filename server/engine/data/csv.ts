@@ -1,0 +1,124 @@
+// CSV reader: csv-parse does the parsing (RFC 4180: quoted multi-line fields, "" escapes, any line ending); this
+// file adds what it lacks: delimiter detection on the header line, header checks, and record/cell positions.
+import { CsvError, parse } from 'csv-parse/sync';
+import { RawRecord, RawTable, SourceText } from './source';
+import { DatasetError, DatasetIssue } from './types';
+
+const DELIMITERS = [',', '\t', ';'];
+
+const QUOTE_MESSAGES: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'unclosed quote: the quoted field starting here never ends',
+  INVALID_OPENING_QUOTE: 'bad quoting: a quote inside an unquoted field (quote the whole field and double inner quotes)',
+  CSV_INVALID_CLOSING_QUOTE: 'bad quoting: text after the closing quote of this field (double quotes inside a quoted field)',
+};
+
+/** Reads a CSV whose first record is the header. `delimiter` is one character; default: detected. */
+export function readCsv(src: SourceText, delimiter = detectDelimiter(src.text)): RawTable {
+  // csv-parse locates records in UTF-8 bytes (info.bytes = end of the record), so parse a Buffer and decode each
+  // record's bytes to count characters. Its `raw` option is not used: it drops the \n of \r\n record delimiters.
+  const buf = Buffer.from(src.text, 'utf8');
+  let parsed: { record: string[]; info: { bytes: number } }[];
+  let goodBytes = 0; // end of the last record parsed; an error's own bytes_records is not reliable
+  try {
+    parsed = parse(buf, {
+      delimiter,
+      record_delimiter: ['\r\n', '\n', '\r'], // any mix (csv-parse's auto-detection picks one from the first line)
+      info: true,
+      trim: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      on_record: (record, context) => {
+        goodBytes = context.bytes;
+        return record;
+      },
+    }) as unknown as typeof parsed; // records with `info: true` are not in csv-parse's types
+  } catch (err) {
+    throw err instanceof CsvError ? quoteError(src, buf.toString('utf8', 0, goodBytes).length, delimiter, err) : err;
+  }
+
+  let byte = 0, offset = 0;
+  const spans = parsed.map(({ info }) => {
+    const chunk = buf.toString('utf8', byte, info.bytes); // skipped blank lines, the record, its line break
+    const start = skipBlankLines(src.text, offset);
+    byte = info.bytes;
+    offset += chunk.length;
+    return { start, end: offset - (/(\r\n|\r|\n)$/.exec(chunk)?.[0].length ?? 0) };
+  });
+
+  const issues: DatasetIssue[] = [];
+  const columns: string[] = [];
+  const header = parsed[0]?.record ?? [];
+  const headerStarts = header.length ? fieldStarts(src.text, spans[0].start, delimiter) : [];
+  const seen = new Map<string, number>();
+  const names = header.map((name, i): string | null => {
+    const key = name.trim().toLowerCase();
+    const at = headerStarts[i];
+    if (key === '') issues.push(src.issue('warning', at, `column ${i + 1} has an empty name; it is ignored`));
+    else if (seen.has(key)) {
+      issues.push(src.issue('warning', at, `duplicate column name "${name}" (as column ${seen.get(key)! + 1}); this column is ignored`));
+    } else {
+      seen.set(key, i);
+      columns.push(name);
+      return name;
+    }
+    return null;
+  });
+
+  const records: RawRecord[] = [];
+  for (let r = 1; r < parsed.length; r++) {
+    const { record } = parsed[r];
+    const { start, end } = spans[r];
+    if (record.every((v) => v === '')) continue; // a line of blanks or bare delimiters
+    if (record.length !== header.length) {
+      const d = delimiter === '\t' ? 'tab' : `"${delimiter}"`;
+      issues.push(src.issue('error', start, `row has ${record.length} fields but the header has ${header.length} (delimiter ${d}); row skipped`));
+      continue;
+    }
+    const starts = fieldStarts(src.text, start, delimiter);
+    const cells = new Map(names.flatMap((name, i) => (name === null ? [] : [[name, { value: record[i], offset: starts[i] }]])));
+    records.push({ cells, start, end });
+  }
+  return { columns, records, issues, delimiter };
+}
+
+/** The most frequent of `,` tab `;` outside quotes on the header line (ties and none: in that order). */
+export function detectDelimiter(text: string): string {
+  const counts = new Map(DELIMITERS.map((d) => [d, 0]));
+  let quoted = false;
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === '\n' || c === '\r') break;
+    else if (counts.has(c)) counts.set(c, counts.get(c)! + 1);
+  }
+  return [...counts].reduce((best, next) => (next[1] > best[1] ? next : best))[0];
+}
+
+/** Offsets where the fields of the record starting at `start` begin: a quote-parity scan, which RFC 4180 allows. */
+function fieldStarts(text: string, start: number, delimiter: string): number[] {
+  const starts = [start];
+  let quoted = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === delimiter) starts.push(i + 1);
+    else if (c === '\n' || c === '\r') break;
+  }
+  return starts;
+}
+
+/** Locates a csv-parse error at the field at fault (err.column) of the record that follows offset `after`. */
+function quoteError(src: SourceText, after: number, delimiter: string, err: CsvError): DatasetError {
+  const starts = fieldStarts(src.text, skipBlankLines(src.text, after), delimiter);
+  const field = typeof err.column === 'number' ? Math.min(err.column, starts.length - 1) : 0;
+  return src.error(starts[field], QUOTE_MESSAGES[err.code] ?? `CSV error (${err.code}): ${err.message}`);
+}
+
+/** The offset after the blank or whitespace-only lines (which csv-parse skips) starting at `offset`. */
+function skipBlankLines(text: string, offset: number): number {
+  const blank = /(?:[ \t]*(?:\r\n|\r|\n))*/y;
+  blank.lastIndex = offset;
+  blank.exec(text);
+  return blank.lastIndex;
+}

@@ -1,0 +1,138 @@
+// Reads a movie dataset (a file, or an editor's unsaved text) into MovieRows: detected columns, normalised genres,
+// resolved posters, located issues. rowAt finds the row under a position (for hovers).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { detectColumns } from './columns';
+import { readCsv } from './csv';
+import { normaliseGenres, parseGenreCell } from './genres';
+import { readJson, readJsonl } from './json';
+import { DEFAULT_POSTER_BASE_URL, resolvePoster } from './posters';
+import { RawRecord, SourceText } from './source';
+import {
+  ColumnMapping, ColumnRole, Dataset, DatasetFormat, DatasetOptions, MovieRow, ParseOptions, PosterRef, SourcePosition,
+} from './types';
+
+const NO_COLUMNS: ColumnMapping = { id: null, title: null, text: null, genres: null, poster: null };
+
+export function formatOf(fileName: string): DatasetFormat | undefined {
+  const ext = path.extname(fileName).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv') return 'csv';
+  if (ext === '.json') return 'json';
+  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
+  return undefined;
+}
+
+export async function readDataset(file: string, options: DatasetOptions = {}): Promise<Dataset> {
+  let text: string;
+  try {
+    text = await fs.promises.readFile(file, 'utf8');
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read file: ${(e as Error).message}`;
+    throw new DatasetError({ severity: 'error', message: reason, file, line: 1, column: 1 });
+  }
+  return parseDataset(text, { ...options, fileName: file });
+}
+
+/**
+ * Parses dataset text. Throws DatasetError when nothing sensible can be read (empty file, invalid JSON, unclosed
+ * CSV quote, no text column, ...); per-row problems become `issues` and the rest of the file is still read.
+ */
+export function parseDataset(text: string, options: ParseOptions): Dataset {
+  const src = new SourceText(options.fileName, text);
+  const format = options.format ?? formatOf(options.fileName);
+  if (!format) throw src.error(0, 'unknown dataset format: expected .csv, .tsv, .json, .jsonl or .ndjson (or pass format)');
+  if (src.text.trim() === '') throw src.error(0, 'the file is empty');
+  const table = format === 'csv' ? readCsv(src, options.delimiter) : format === 'json' ? readJson(src) : readJsonl(src);
+  const issues = table.issues;
+  const hasData = table.columns.length > 0 || table.records.length > 0;
+  const columns = hasData ? detectColumns(table.columns, options.columns ?? {}, src) : NO_COLUMNS;
+  if (table.records.length === 0) issues.push(src.issue('warning', src.text.length, 'no data rows'));
+
+  const posterContext = {
+    baseDir: options.baseDir ?? path.dirname(path.resolve(options.fileName)),
+    posterBaseUrl: options.posterBaseUrl ?? DEFAULT_POSTER_BASE_URL,
+    fileExists: options.fileExists ?? fs.existsSync,
+  };
+  const labels = { known: 0, empty: 0, invalid: 0 };
+
+  const readRow = (record: RawRecord, index: number): MovieRow => {
+    const cell = (role: ColumnRole) => (columns[role] === null ? undefined : record.cells.get(columns[role]));
+    const str = (role: ColumnRole): string => {
+      const c = cell(role);
+      if (c === undefined || c.value === null) return '';
+      if (typeof c.value === 'string') return c.value.trim();
+      if (typeof c.value === 'number' || typeof c.value === 'boolean') return String(c.value);
+      const found = Array.isArray(c.value) ? 'a list' : 'an object';
+      issues.push(src.issue('warning', c.offset, `expected text in column "${columns[role]}", found ${found}; ignored`));
+      return '';
+    };
+
+    const text = str('text');
+    if (text === '') {
+      issues.push(src.issue('warning', cell('text')?.offset ?? record.start, `empty "${columns.text}": no description to encode`));
+    }
+
+    let genres: string[] | null = null;
+    if (columns.genres !== null) {
+      const c = cell('genres');
+      const parsed = parseGenreCell(c?.value);
+      if (parsed.kind === 'labels') {
+        labels.known++;
+        genres = parsed.names;
+      } else if (parsed.kind === 'empty') {
+        labels.empty++;
+      } else {
+        labels.invalid++;
+        const at = c?.offset ?? record.start;
+        issues.push(src.issue('warning', at, `${parsed.reason}; genres unknown for this row (left out of training and evaluation)`));
+      }
+    }
+
+    let poster: PosterRef | null = null;
+    const rawPoster = str('poster');
+    if (rawPoster !== '') {
+      poster = resolvePoster(rawPoster, posterContext) ?? null;
+      if (!poster) issues.push(src.issue('warning', cell('poster')!.offset, `unsupported poster reference "${rawPoster}"; ignored`));
+    }
+
+    const id = str('id');
+    return { index, id: id === '' ? undefined : id, title: str('title'), text, genres, poster, range: src.range(record.start, record.end) };
+  };
+
+  const rows = table.records.map(readRow);
+  const normalised = normaliseGenres(rows.map((r) => r.genres));
+  rows.forEach((row, i) => (row.genres = normalised.lists[i]));
+  issues.sort((a, b) => a.line - b.line || a.column - b.column);
+  return {
+    file: options.fileName,
+    format,
+    delimiter: table.delimiter,
+    available: table.columns,
+    columns,
+    rows,
+    genres: normalised.genres,
+    normalizations: normalised.normalizations,
+    labels,
+    issues,
+  };
+}
+
+/**
+ * The row whose range contains `at` (a 0-based offset, or a 0-based line/character as in LSP), by binary search
+ * over the rows (which are in file order). Both ends count as inside, so the end of a line still hits its row.
+ */
+export function rowAt(dataset: Pick<Dataset, 'rows'>, at: number | { line: number; character: number }): MovieRow | undefined {
+  const cmp = (p: SourcePosition) => (typeof at === 'number' ? p.offset - at : p.line - at.line || p.character - at.character);
+  const { rows } = dataset;
+  let lo = 0, hi = rows.length - 1, found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cmp(rows[mid].range.start) <= 0) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found >= 0 && cmp(rows[found].range.end) >= 0 ? rows[found] : undefined;
+}

@@ -1,0 +1,101 @@
+// Genre cells in the common forms (`A|B`, `A, B`, `A;B`, JSON or Python-repr lists of names or of TMDB
+// {id, name} objects, real JSON arrays) parsed to names; then names folded to one spelling per genre (case/whitespace).
+import { GenreCount, GenreNormalization } from './types';
+
+export type GenreCell =
+  | { kind: 'labels'; names: string[] }
+  | { kind: 'empty' }
+  | { kind: 'invalid'; reason: string };
+
+const EMPTY: GenreCell = { kind: 'empty' };
+
+/** Names come back trimmed but otherwise as written; normaliseGenres folds case and whitespace. */
+export function parseGenreCell(value: unknown): GenreCell {
+  if (value === null || value === undefined) return EMPTY;
+  if (Array.isArray(value)) return fromList(value);
+  if (typeof value !== 'string') return { kind: 'invalid', reason: `expected genre names, found ${describe(value)}` };
+  const s = value.trim();
+  if (s === '') return EMPTY;
+  if (s.startsWith('[') || s.startsWith('{')) {
+    const list = parseListLiteral(s);
+    if (Array.isArray(list)) return fromList(list);
+    const what = list === undefined ? 'neither JSON nor a Python list' : `not a list but ${describe(list)}`;
+    return { kind: 'invalid', reason: `unreadable genre list ${clip(s)} (${what})` };
+  }
+  const names = s.split(/[|;,]/).map((n) => n.trim()).filter((n) => n !== '');
+  if (names.some((n) => /[[\]{}"]/.test(n))) return { kind: 'invalid', reason: `unknown genre format ${clip(s)}` };
+  return names.length ? { kind: 'labels', names } : EMPTY;
+}
+
+function fromList(items: unknown[]): GenreCell {
+  const names: string[] = [];
+  for (const [i, item] of items.entries()) {
+    const name = typeof item === 'string' ? item : isRecord(item) ? item.name : undefined;
+    if (typeof name !== 'string') {
+      const what = isRecord(item) ? 'an object without a "name" string' : describe(item);
+      return { kind: 'invalid', reason: `genre ${i + 1} of the list is ${what}` };
+    }
+    if (name.trim() !== '') names.push(name.trim());
+  }
+  return names.length ? { kind: 'labels', names } : EMPTY;
+}
+
+/** JSON, else a Python repr (`['Action']`, `[{'id': 28, 'name': 'Action'}]`) made JSON by re-quoting its strings. */
+function parseListLiteral(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    const json = s.replace(/"(?:[^"\\]|\\.)*"|'((?:[^'\\]|\\.)*)'/g, (m, single?: string) =>
+      single === undefined ? m : JSON.stringify(single.replace(/\\(['\\])/g, '$1')));
+    try {
+      return JSON.parse(json);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * One spelling per genre, matched case-insensitively after collapsing whitespace: the most frequent spelling
+ * (ties: first seen). Each row's list is mapped to it and de-duplicated; null (unknown) stays null.
+ */
+export function normaliseGenres(lists: (string[] | null)[]): {
+  lists: (string[] | null)[];
+  genres: GenreCount[];
+  normalizations: GenreNormalization[];
+} {
+  const collapse = (name: string) => name.replace(/\s+/g, ' ');
+  const spellings = new Map<string, Map<string, number>>(); // folded → spelling as written → count
+  for (const name of lists.flat()) {
+    if (name === null) continue;
+    const folded = collapse(name).toLowerCase();
+    const counts = spellings.get(folded) ?? new Map<string, number>();
+    spellings.set(folded, counts.set(name, (counts.get(name) ?? 0) + 1));
+  }
+  const canonical = new Map<string, string>();
+  const normalizations: GenreNormalization[] = [];
+  for (const [folded, counts] of spellings) {
+    const to = collapse([...counts].reduce((best, next) => (next[1] > best[1] ? next : best))[0]);
+    canonical.set(folded, to);
+    for (const [from, count] of counts) if (from !== to) normalizations.push({ from, to, count });
+  }
+  const out = lists.map((list) => list && [...new Set(list.map((n) => canonical.get(collapse(n).toLowerCase())!))]);
+  const rowCounts = new Map<string, number>();
+  for (const name of out.flat()) if (name !== null) rowCounts.set(name, (rowCounts.get(name) ?? 0) + 1);
+  const genres = [...rowCounts]
+    .map(([name, count]) => ({ name, count }))
+    .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
+  return { lists: out, genres, normalizations };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+const clip = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);

@@ -1,0 +1,10 @@
+// Public API of the dataset layer (used by the CLI, the daemon and tests): read CSV / JSON / JSONL movie datasets
+// into located rows. Pure TypeScript: no vscode or LSP imports.
+export { parseDataset, readDataset, rowAt, formatOf } from './dataset';
+export { COLUMN_ALIASES } from './columns';
+export { parseGenreCell, normaliseGenres } from './genres';
+export type { GenreCell } from './genres';
+export { DEFAULT_POSTER_BASE_URL, resolvePoster } from './posters';
+export type { PosterContext } from './posters';
+export { detectDelimiter } from './csv';
+export * from './types';

@@ -1,0 +1,114 @@
+// The messages between the VS Code extension (client/) and the Genre Lens daemon (server/), declared once and
+// imported by both sides. Beside standard LSP (hover, work-done progress), the daemon answers these requests.
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+
+/** Column names to use instead of auto-detection. */
+export interface ColumnSettings {
+  title?: string;
+  text?: string;
+  genres?: string;
+  poster?: string;
+}
+
+/** Settings the client passes at start (initializationOptions) and on change (workspace/didChangeConfiguration). */
+export interface DaemonSettings {
+  /** 'onnx' = ImageNet MobileNetV2 (falls back to the bundled nsfwjs model when absent), 'nsfwjs', or 'none'. */
+  imageEncoder?: 'onnx' | 'nsfwjs' | 'none';
+  /** Folder holding mobilenetv2-12-int8.onnx. */
+  modelsDirectory?: string;
+  /** URL of the ONNX image model, downloaded once and sha256-checked. */
+  imageModelUrl?: string;
+  /** Model store folder; default `.genre-lens` in the first workspace folder. */
+  modelStore?: string;
+  /** Embedding and poster cache folder. */
+  cacheDirectory?: string;
+  posterBaseUrl?: string;
+  columns?: ColumnSettings;
+  seed?: number;
+}
+
+export interface TrainParams {
+  /** The dataset: a file URI or path. */
+  data: string;
+  /** An evaluation file (URI or path); without it, `evalFraction` of the rows are held out. */
+  evalFile?: string;
+  evalFraction?: number;
+  seed?: number;
+  columns?: ColumnSettings;
+  /** Skip the text-only / poster-only comparison models (faster). */
+  skipAblation?: boolean;
+}
+
+export interface ModelSummary {
+  dir: string;
+  createdAt: string;
+  dataset: string;
+  genres: string[];
+  microF1: number;
+  macroF1: number;
+  samplesF1: number;
+  evalRows: number;
+}
+
+export interface TrainResult {
+  model: ModelSummary;
+  warnings: string[];
+}
+
+export type ModelState =
+  | { state: 'none'; store: string }
+  | { state: 'training'; percent: number; phase: string; model: ModelSummary | null }
+  | { state: 'ready'; model: ModelSummary }
+  | { state: 'error'; message: string; model: ModelSummary | null };
+
+export interface DetectColumnsParams {
+  data: string;
+}
+
+export interface DetectColumnsResult {
+  format: string;
+  rows: number;
+  labelledRows: number;
+  available: string[];
+  columns: { id: string | null; title: string | null; text: string | null; genres: string | null; poster: string | null };
+  genres: { name: string; count: number }[];
+  issues: string[];
+}
+
+export interface PredictFileParams {
+  /** The dataset URI or path. */
+  data: string;
+  /** Where to write: must not exist yet (the daemon never overwrites). */
+  out: string;
+}
+
+export interface PredictFileResult {
+  out: string;
+  rows: number;
+}
+
+export interface SelectModelParams {
+  /** A model directory, or null for the store's current model. */
+  dir: string | null;
+}
+
+export namespace Requests {
+  export const train = new RequestType<TrainParams, TrainResult, void>('genreLens/train');
+  export const cancelTraining = new RequestType0<boolean, void>('genreLens/cancelTraining');
+  export const modelStatus = new RequestType0<ModelState, void>('genreLens/modelStatus');
+  export const detectColumns = new RequestType<DetectColumnsParams, DetectColumnsResult, void>('genreLens/detectColumns');
+  export const predictFile = new RequestType<PredictFileParams, PredictFileResult, void>('genreLens/predictFile');
+  /** The current model's report.json (see server/engine/run.ts `Report`), or null without a model. */
+  export const getReport = new RequestType0<unknown, void>('genreLens/getReport');
+  export const listModels = new RequestType0<ModelSummary[], void>('genreLens/listModels');
+  export const selectModel = new RequestType<SelectModelParams, ModelState, void>('genreLens/selectModel');
+}
+
+export namespace Notifications {
+  /** Sent by the daemon whenever the model state changes (training progress, new model, errors). */
+  export const status = new NotificationType<ModelState>('genreLens/status');
+}
+
+/** The command the "no model yet" hover links to. */
+export const TRAIN_COMMAND = 'genreLens.train';
+export const REPORT_COMMAND = 'genreLens.showReport';
