@@ -9,7 +9,7 @@ import { readJson, readJsonl } from './json';
 import { DEFAULT_POSTER_BASE_URL, resolvePoster } from './posters';
 import { RawRecord, SourceText } from './source';
 import {
-  ColumnMapping, ColumnRole, Dataset, DatasetFormat, DatasetOptions, MovieRow, ParseOptions, PosterRef, SourcePosition,
+  ColumnMapping, ColumnRole, Dataset, DatasetError, DatasetFormat, DatasetOptions, MovieRow, ParseOptions, PosterRef, SourcePosition,
 } from './types';
 
 const NO_COLUMNS: ColumnMapping = { id: null, title: null, text: null, genres: null, poster: null };
