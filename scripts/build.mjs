@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
 const serverEntries = {
   cli: 'server/cli.ts',
+  server: 'server/server.ts',
+  'job-worker': 'server/jobWorker.ts',
   'lightgbm-worker': 'server/engine/lightgbm/worker.ts',
 };
-if (fs.existsSync('server/server.ts')) serverEntries.server = 'server/server.ts';
 await esbuild.build({ ...common, entryPoints: serverEntries, outdir: 'dist/server', packages: 'external' });
 if (fs.existsSync('client/extension.ts')) {
   await esbuild.build({ ...common, entryPoints: { extension: 'client/extension.ts' }, outdir: 'dist/client', external: ['vscode'] });

@@ -7,7 +7,8 @@ import { Command, Option } from 'commander';
 import * as cliProgress from 'cli-progress';
 import { ColumnOverrides, DatasetError } from './engine/data';
 import { formatReport, MultiLabelReport } from './engine/metrics';
-import { EngineOptions, evalFile, predictFile, Prediction, RunProgress, trainRun } from './engine/run';
+import { predictionsCsv, predictionsJson } from './engine/predictionsOut';
+import { EngineOptions, evalFile, predictFile, RunProgress, trainRun } from './engine/run';
 
 interface CommonFlags {
   models?: string;
@@ -159,27 +160,13 @@ export function buildProgram(): Command {
   program.command('serve').description('run the language server (used by the VS Code extension)')
     .option('--stdio', 'talk LSP over stdin/stdout').option('--node-ipc').option('--socket <port>')
     .action(() => {
+      // The server reads its transport (--stdio, --node-ipc, --socket) from process.argv itself.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      require(path.join(__dirname, 'server.js'));
+      require('./server');
     });
   return program;
 }
 
-function predictionsJson(preds: Prediction[], genres: string[]): string {
-  return JSON.stringify(preds.map((p) => ({ id: p.row.id ?? null, title: p.row.title, line: p.row.range.start.line + 1,
-    predicted: p.predicted, probabilities: Object.fromEntries(genres.map((g, i) => [g, round(p.proba[i])])),
-    actual: p.row.genres, posterMissing: p.posterMissing })), null, 2) + '\n';
-}
-
-function predictionsCsv(preds: Prediction[], genres: string[]): string {
-  const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const header = ['id', 'title', 'line', 'predicted_genres', ...genres.map((g) => `p_${g}`)].map(cell).join(',');
-  const lines = preds.map((p) => [p.row.id ?? '', p.row.title, String(p.row.range.start.line + 1), p.predicted.join('|'),
-    ...p.proba.map((v) => String(round(v)))].map(cell).join(','));
-  return [header, ...lines].join('\n') + '\n';
-}
-
-const round = (v: number) => Math.round(v * 1e4) / 1e4;
 
 export async function main(argv: string[]): Promise<number> {
   try {

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { MovieRow } from './data';
 import { EmbeddingCache } from './embeddingCache';
-import { defaultCacheDir, fetchToCache } from './encoders/fetchCache';
+import { cachePathFor, defaultCacheDir, fetchToCache } from './encoders/fetchCache';
 import type { EncoderIdentity, ImageEncoder, PosterInput, TextEncoder } from './encoders/types';
 
 /** Where each block sits in a feature row. */
@@ -153,19 +153,27 @@ export class FeatureExtractor {
     return out;
   }
 
-  /** The poster's bytes (read or downloaded), or null with the reason. */
+  private get posterCacheDir(): string {
+    return path.join(this.cacheDir ?? defaultCacheDir(), 'posters');
+  }
+
+  /** Downloads a poster URL into the poster cache (size limit, timeout); later extractions find it there. */
+  downloadPoster(url: string) {
+    return fetchToCache(url, { cacheDir: this.posterCacheDir, maxBytes: 10 * 1024 * 1024, timeoutMs: 20_000 });
+  }
+
+  /** The poster's bytes (read, downloaded or cached), or null with the reason. */
   private async loadPoster(row: MovieRow, download: boolean): Promise<{ key: string; data: Buffer | null; reason: string | null }> {
     const ref = row.poster;
     if (!ref) return { key: '', data: null, reason: 'no poster given' };
     try {
       let data: Buffer;
       if (ref.kind === 'file') data = await fs.readFile(ref.path);
-      else if (!download) return { key: '', data: null, reason: 'poster URL not downloaded' };
-      else {
-        const got = await fetchToCache(ref.url, { cacheDir: path.join(this.cacheDir ?? defaultCacheDir(), 'posters'),
-          maxBytes: 10 * 1024 * 1024, timeoutMs: 20_000 });
-        data = got.data;
-      }
+      else if (!download) {
+        const cached = await fs.readFile(cachePathFor(ref.url, this.posterCacheDir)).catch(() => null);
+        if (!cached) return { key: '', data: null, reason: 'poster URL not downloaded yet' };
+        data = cached;
+      } else data = (await this.downloadPoster(ref.url)).data;
       if (data.length === 0) return { key: '', data: null, reason: 'empty poster file' };
       return { key: EmbeddingCache.keyOf(data), data, reason: null };
     } catch (e) {

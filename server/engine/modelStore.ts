@@ -83,6 +83,13 @@ export function saveToStore(store: string, name: string, files: Record<string, s
   return dir;
 }
 
+/** Points the store's `current.json` at an existing model directory (an explicit user choice). */
+export function selectModel(store: string, modelDir: string): void {
+  const rel = path.relative(store, path.resolve(modelDir));
+  const target = rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(modelDir) : rel;
+  writeFileAtomic(path.join(store, POINTER), JSON.stringify({ model: target }, null, 2) + '\n');
+}
+
 /** A model directory from a path that is either a model directory or a store folder (then its current model). */
 export function resolveModelDir(p: string): string {
   if (fs.existsSync(path.join(p, 'manifest.json'))) return p;

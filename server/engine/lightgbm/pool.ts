@@ -1,9 +1,9 @@
 // A pool of worker threads, each holding one LightGBM wasm instance (worker.ts), that trains one-vs-rest jobs in
 // parallel: the feature matrix is shared (SharedArrayBuffer), each job sends one genre's labels and gets back its
 // booster and out-of-fold scores. Terminating the pool frees every wasm memory; an abort signal terminates it too.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../workers';
 import type { Params } from './lightgbm';
 
 export interface WorkerInit {
@@ -34,15 +34,6 @@ export type WorkerReply =
   | { type: 'error'; label: number; message: string };
 
 export type JobResult = Extract<WorkerReply, { type: 'done' }>;
-
-/** lightgbm-worker.js beside the bundle; worker.ts through tsx's require hook when run from source (tests). */
-function startWorker(): Worker {
-  const source = path.join(__dirname, 'worker.ts');
-  if (__filename.endsWith('.ts') && fs.existsSync(source)) {
-    return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true });
-  }
-  return new Worker(path.join(__dirname, 'lightgbm-worker.js'));
-}
 
 export class TrainingCancelled extends Error {
   constructor() {
@@ -76,7 +67,7 @@ export async function runPool(
         } else if (results.size === jobs.length) resolve();
       };
       for (let i = 0; i < Math.max(1, Math.min(size, jobs.length)); i++) {
-        const w = startWorker();
+        const w = startWorker(path.join(__dirname, 'worker.ts'), 'lightgbm-worker.js');
         workers.push(w);
         w.on('error', reject);
         w.on('exit', (code) => code !== 0 && reject(new Error(`LightGBM worker exited with code ${code}`)));

@@ -1,0 +1,48 @@
+// Renders a row's genre prediction as hover Markdown: the row's title, every genre's probability (sorted, with
+// its decision threshold), and whether the row's own labels agree. All text from the data file is escaped.
+import type { MovieRow } from './engine/data';
+import type { RowPrediction } from './modelHost';
+import { TRAIN_COMMAND } from './protocol';
+
+/** Escapes Markdown and HTML so a data file's text shows literally in a hover. */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`)
+    .replace(/\r?\n/g, ' ');
+}
+
+const bar = (p: number) => '█'.repeat(Math.round(p * 10)).padEnd(10, '░');
+
+export function renderPrediction(row: MovieRow, p: RowPrediction, modelLabel: string): string {
+  const actual = new Set((row.genres ?? []).map((g) => g.toLowerCase()));
+  const title = row.title.trim() || '(untitled)';
+  const lines = [`**${escapeMarkdown(title)}** — predicted genres`, ''];
+  const predicted = p.genres.filter((g) => g.predicted).map((g) => g.name);
+  lines.push(predicted.length ? `Predicted: **${predicted.map(escapeMarkdown).join(', ')}**` : 'Predicted: *no genre above its threshold*', '');
+  lines.push('| genre | probability | | threshold | row says |', '|---|---:|---|---:|:---:|');
+  for (const g of [...p.genres].sort((a, b) => b.probability - a.probability)) {
+    const labelled = actual.has(g.name.toLowerCase());
+    const agree = row.genres === null ? '' : labelled === g.predicted ? (labelled ? '✓ agrees' : '') : labelled ? '✗ missed' : '✗ not labelled';
+    const name = g.predicted ? `**${escapeMarkdown(g.name)}**` : escapeMarkdown(g.name);
+    const threshold = g.trained ? g.threshold.toFixed(2) : 'untrained';
+    lines.push(`| ${name} | ${(g.probability * 100).toFixed(1)}% | \`${bar(g.probability)}\` | ${g.predicted ? '≥' : '<'} ${threshold} | ${agree} |`);
+  }
+  const unknown = (row.genres ?? []).filter((g) => !p.genres.some((m) => m.name.toLowerCase() === g.toLowerCase()));
+  lines.push('');
+  if (row.genres === null) lines.push('*This row has no genres of its own.*');
+  else if (unknown.length) lines.push(`*Genres the model does not know:* ${unknown.map(escapeMarkdown).join(', ')}`);
+  if (p.posterNote) lines.push(`*Text-only poster input: ${escapeMarkdown(p.posterNote)}.*`);
+  lines.push(`*Model: ${escapeMarkdown(modelLabel)}*`);
+  return lines.join('\n');
+}
+
+export function renderNoModel(reason: string | null): string {
+  return [
+    '**Genre Lens**: no genre model yet.',
+    '',
+    `[Train a genre model](command:${TRAIN_COMMAND}) on a labelled CSV, JSON or JSONL file to see predicted genres here` +
+      ' (or run `genre-lens train <data>` in this folder).',
+    ...(reason ? ['', `*${escapeMarkdown(reason)}*`] : []),
+  ].join('\n');
+}

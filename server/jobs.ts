@@ -1,0 +1,52 @@
+// Runs one long job (training, or predicting a whole file) in a worker thread (jobWorker.ts) and turns its
+// messages into callbacks. Cancel asks the job to abort; if it does not stop promptly the worker is terminated.
+import * as path from 'node:path';
+import { startWorker } from './engine/workers';
+import type { RunProgress } from './engine/run';
+import type { JobMessage, JobRequest } from './jobWorker';
+
+export class JobCancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'JobCancelled';
+  }
+}
+
+export interface RunningJob<T> {
+  result: Promise<T>;
+  cancel(): void;
+}
+
+export function runJob<T>(job: JobRequest, onProgress: (p: RunProgress) => void, onWarning: (m: string) => void): RunningJob<T> {
+  const worker = startWorker(path.join(__dirname, 'jobWorker.ts'), 'job-worker.js', { workerData: job });
+  let cancelled = false;
+  const result = new Promise<T>((resolve, reject) => {
+    worker.on('message', (m: JobMessage) => {
+      if (m.type === 'progress') onProgress(m.progress);
+      else if (m.type === 'warning') onWarning(m.message);
+      else if (m.type === 'done') resolve(m.result as T);
+      else reject(m.cancelled || cancelled ? new JobCancelled() : new Error(m.message));
+    });
+    worker.on('error', (e) => reject(cancelled ? new JobCancelled() : e));
+    worker.on('exit', (code) => reject(cancelled ? new JobCancelled() : new Error(`the job's worker stopped (exit code ${code})`)));
+  }).finally(() => void worker.terminate());
+  return {
+    result,
+    cancel() {
+      cancelled = true;
+      worker.postMessage({ type: 'cancel' });
+      setTimeout(() => void worker.terminate(), 5000).unref();
+    },
+  };
+}
+
+/** Overall percent from a phase's own progress (rough weights of each phase's share of a run). */
+const PHASES: Record<RunProgress['phase'], [number, number]> = {
+  reading: [0, 2], 'loading encoders': [2, 5], 'encoding text': [5, 45], 'encoding posters': [45, 55], training: [55, 97],
+  evaluating: [97, 98], saving: [98, 100],
+};
+export function percentOf(p: RunProgress): number {
+  const [from, to] = PHASES[p.phase];
+  const frac = p.total ? Math.min(1, (p.done ?? 0) / p.total) : 0;
+  return Math.round(from + (to - from) * frac);
+}
