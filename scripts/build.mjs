@@ -1,5 +1,5 @@
-// Bundles the extension client, the daemon/CLI and the LightGBM worker with esbuild into dist/, and copies the
-// LightGBM wasm beside them. Server-side npm packages stay external (native and wasm files load from node_modules).
+// Bundles the extension client, the daemon/CLI, its workers and the report webview with esbuild into dist/, and
+// copies the LightGBM wasm beside them. Server-side npm packages stay external (native and wasm files load from node_modules).
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 
@@ -11,8 +11,10 @@ const serverEntries = {
   'lightgbm-worker': 'server/engine/lightgbm/worker.ts',
 };
 await esbuild.build({ ...common, entryPoints: serverEntries, outdir: 'dist/server', packages: 'external' });
-if (fs.existsSync('client/extension.ts')) {
-  await esbuild.build({ ...common, entryPoints: { extension: 'client/extension.ts' }, outdir: 'dist/client', external: ['vscode'] });
-}
+await esbuild.build({ ...common, entryPoints: { extension: 'client/extension.ts' }, outdir: 'dist/client', external: ['vscode'] });
+// The report webview's script runs in the browser: bundled whole (Observable Plot included), no network at run time.
+await esbuild.build({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: { report: 'media/report.ts' },
+  outdir: 'dist/media', minify: true });
+fs.copyFileSync('media/report.css', 'dist/media/report.css');
 for (const f of ['lib_lightgbm.js', 'lib_lightgbm.wasm']) fs.copyFileSync(`server/engine/lightgbm/${f}`, `dist/server/${f}`);
 fs.chmodSync('dist/server/cli.js', 0o755);

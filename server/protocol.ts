@@ -1,6 +1,6 @@
 // The messages between the VS Code extension (client/) and the Genre Lens daemon (server/), declared once and
 // imported by both sides. Beside standard LSP (hover, work-done progress), the daemon answers these requests.
-import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0, WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 
 /** Column names to use instead of auto-detection. */
 export interface ColumnSettings {
@@ -27,7 +27,8 @@ export interface DaemonSettings {
   seed?: number;
 }
 
-export interface TrainParams {
+/** With a `workDoneToken` the daemon reports progress on it; otherwise it creates its own progress. */
+export interface TrainParams extends WorkDoneProgressParams {
   /** The dataset: a file URI or path. */
   data: string;
   /** An evaluation file (URI or path); without it, `evalFraction` of the rows are held out. */
@@ -92,22 +93,22 @@ export interface SelectModelParams {
   dir: string | null;
 }
 
-export namespace Requests {
-  export const train = new RequestType<TrainParams, TrainResult, void>('genreLens/train');
-  export const cancelTraining = new RequestType0<boolean, void>('genreLens/cancelTraining');
-  export const modelStatus = new RequestType0<ModelState, void>('genreLens/modelStatus');
-  export const detectColumns = new RequestType<DetectColumnsParams, DetectColumnsResult, void>('genreLens/detectColumns');
-  export const predictFile = new RequestType<PredictFileParams, PredictFileResult, void>('genreLens/predictFile');
+export const Requests = {
+  train: new RequestType<TrainParams, TrainResult, void>('genreLens/train'),
+  cancelTraining: new RequestType0<boolean, void>('genreLens/cancelTraining'),
+  modelStatus: new RequestType0<ModelState, void>('genreLens/modelStatus'),
+  detectColumns: new RequestType<DetectColumnsParams, DetectColumnsResult, void>('genreLens/detectColumns'),
+  predictFile: new RequestType<PredictFileParams, PredictFileResult, void>('genreLens/predictFile'),
   /** The current model's report.json (see server/engine/run.ts `Report`), or null without a model. */
-  export const getReport = new RequestType0<unknown, void>('genreLens/getReport');
-  export const listModels = new RequestType0<ModelSummary[], void>('genreLens/listModels');
-  export const selectModel = new RequestType<SelectModelParams, ModelState, void>('genreLens/selectModel');
-}
+  getReport: new RequestType0<unknown, void>('genreLens/getReport'),
+  listModels: new RequestType0<ModelSummary[], void>('genreLens/listModels'),
+  selectModel: new RequestType<SelectModelParams, ModelState, void>('genreLens/selectModel'),
+};
 
-export namespace Notifications {
+export const Notifications = {
   /** Sent by the daemon whenever the model state changes (training progress, new model, errors). */
-  export const status = new NotificationType<ModelState>('genreLens/status');
-}
+  status: new NotificationType<ModelState>('genreLens/status'),
+};
 
 /** The command the "no model yet" hover links to. */
 export const TRAIN_COMMAND = 'genreLens.train';

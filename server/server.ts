@@ -121,7 +121,9 @@ connection.onHover(async (params): Promise<Hover | null> => {
 
 connection.onRequest(Requests.train, async (params: TrainParams, token: CancellationToken): Promise<TrainResult> => {
   if (training) throw new Error('A training is already running; cancel it first.');
-  const progress = await connection.window.createWorkDoneProgress();
+  // Progress on the client's token (cancelled by cancelling the request), or the daemon's own cancellable progress.
+  const own = params.workDoneToken === undefined ? await connection.window.createWorkDoneProgress() : null;
+  const progress = own ?? connection.window.attachWorkDoneProgress(params.workDoneToken);
   const data = toPath(params.data);
   const opts = engineOptions();
   const job = runJob<{ modelDir: string; warnings: string[] }>({
@@ -139,7 +141,7 @@ connection.onRequest(Requests.train, async (params: TrainParams, token: Cancella
   }, (m) => connection.console.warn(m));
   training = { job, percent: 0, phase: 'starting' };
   progress.begin('Training genre model', 0, path.basename(data), true);
-  progress.token.onCancellationRequested(() => job.cancel());
+  own?.token.onCancellationRequested(() => job.cancel());
   token.onCancellationRequested(() => job.cancel());
   publishState();
   try {

@@ -30,8 +30,8 @@ before(async () => {
   });
   conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.onNotification('$/progress', (p: (typeof progress)[number]) => progress.push(p));
-  conn.onNotification(Notifications.status, (s) => states.push(s));
+  conn.onNotification('$/progress', (p: (typeof progress)[number]) => void progress.push(p));
+  conn.onNotification(Notifications.status, (s) => void states.push(s));
   conn.onNotification('window/logMessage', () => undefined);
   conn.listen();
   const useOnnx = fs.existsSync(path.join(sharedModels, 'mobilenetv2-12-int8.onnx'));

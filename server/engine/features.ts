@@ -110,8 +110,9 @@ export class FeatureExtractor {
     const todo = [...new Set(keys.filter((k) => !this.textCache.get(k)))];
     const inputs = todo.map((k) => texts[keys.indexOf(k)]);
     const cached = keys.length - keys.filter((k) => todo.includes(k)).length;
-    // Encode in chunks so progress is saved to the cache as it goes (an interrupted run resumes).
-    const chunk = 64;
+    // Encode in chunks so progress is saved to the cache as it goes (an interrupted run resumes); large chunks let
+    // the encoder batch texts of similar length together.
+    const chunk = 256;
     for (let i = 0; i < inputs.length; i += chunk) {
       options.signal?.throwIfAborted();
       const vectors = await this.encoders.text.encode(inputs.slice(i, i + chunk), { signal: options.signal });

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Dataset, DatasetOptions, formatIssue, MovieRow, readDataset } from './data';
-import { createImageEncoder, createTextEncoder, defaultCacheDir } from './encoders';
+import { createImageEncoder, createTextEncoder, defaultCacheDir, loadNsfwjsImageEncoder } from './encoders';
 import type { EncoderIdentity } from './encoders/types';
 import { FeatureExtractor, FeatureLayout, Features, modalityColumns, selectColumns } from './features';
 import { evaluate, MultiLabelReport, precisionRecallCurve, PrecisionRecallPoint } from './metrics';
@@ -115,14 +115,11 @@ export async function loadEncoders(options: EngineOptions, onWarning: (m: string
   const text = await createTextEncoder();
   const choice = options.imageEncoder ?? 'onnx';
   let image = null;
-  if (choice !== 'none') {
-    const created = await createImageEncoder({
-      modelsDir: choice === 'onnx' ? options.modelsDir : undefined,
-      modelUrl: choice === 'onnx' ? options.imageModelUrl : undefined,
-      cacheDir: options.cacheDir ?? undefined,
-      allowFallback: true,
-    });
-    if (created.warning && choice === 'onnx') onWarning(created.warning);
+  if (choice === 'nsfwjs') image = await loadNsfwjsImageEncoder();
+  else if (choice === 'onnx') {
+    const created = await createImageEncoder({ modelsDir: options.modelsDir, modelUrl: options.imageModelUrl,
+      cacheDir: options.cacheDir ?? undefined, allowFallback: true });
+    if (created.warning) onWarning(created.warning);
     image = created.encoder;
   }
   return { text, image };

@@ -15,6 +15,8 @@ import type { ImageEncoder, TextEncoder } from './types';
 
 export type * from './types';
 export { MOBILENETV2_INT8_FILE, MOBILENETV2_INT8_SHA256 } from './onnxImage';
+/** To force the bundled encoder (createImageEncoder would still pick ONNX via $GENRE_LENS_MODELS). */
+export { loadNsfwjsImageEncoder } from './nsfwjsImage';
 export { defaultCacheDir, fetchToCache, type CachedFile, type FetchCacheOptions } from './fetchCache';
 
 export interface TextEncoderOptions extends UseLiteOptions {

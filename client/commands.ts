@@ -1,0 +1,145 @@
+// The command-palette commands: Train Genre Model on CSV… (pick a file, confirm columns, choose the evaluation
+// split, train with a cancellable progress notification), Predict Genres for This File, Select Model, Restart Daemon.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressReport } from 'vscode-languageclient/node';
+import { ColumnSettings, ModelState, Requests, TrainParams } from '../server/protocol';
+import { DATA_EXCLUDE, DATA_GLOB, predictionsPath } from './format';
+
+const isData = (uri: vscode.Uri) => /\.(csv|tsv|json|jsonl|ndjson)$/i.test(uri.fsPath);
+
+async function pickDataFile(title: string, exclude?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const files = await vscode.workspace.findFiles(DATA_GLOB, DATA_EXCLUDE, 500);
+  const items = files.filter((f) => f.toString() !== exclude?.toString())
+    .sort((a, b) => (a.toString() === active?.toString() ? -1 : b.toString() === active?.toString() ? 1 : a.fsPath.localeCompare(b.fsPath)))
+    .map((uri) => ({ label: vscode.workspace.asRelativePath(uri), description: uri.toString() === active?.toString() ? 'active editor' : '', uri }));
+  const browse = { label: '$(folder-opened) Browse…', description: '', uri: undefined as vscode.Uri | undefined };
+  const picked = await vscode.window.showQuickPick([...items, browse], { title, placeHolder: 'A CSV, JSON or JSONL file of movies' });
+  if (!picked) return undefined;
+  if (picked.uri) return picked.uri;
+  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Movie datasets': ['csv', 'tsv', 'json', 'jsonl', 'ndjson'] } });
+  return chosen?.[0];
+}
+
+/** Shows the detected columns and lets the user accept them or choose each role's column. */
+async function confirmColumns(client: LanguageClient, data: vscode.Uri): Promise<ColumnSettings | undefined> {
+  const d = await client.sendRequest(Requests.detectColumns, { data: data.toString() });
+  const show = (v: string | null) => v ?? '—';
+  const summary = `text: ${show(d.columns.text)} · genres: ${show(d.columns.genres)} · title: ${show(d.columns.title)} · poster: ${show(d.columns.poster)}`;
+  const detail = `${d.rows} rows, ${d.labelledRows} with genres; ${d.genres.length} genres: ${d.genres.slice(0, 8).map((g) => g.name).join(', ')}${d.genres.length > 8 ? '…' : ''}`;
+  const choice = await vscode.window.showQuickPick([
+    { label: '$(check) Use the detected columns', description: summary, detail, id: 'ok' },
+    { label: '$(edit) Choose the columns…', description: d.available.join(', '), id: 'choose' },
+  ], { title: `Columns of ${path.basename(data.fsPath)}` });
+  if (!choice) return undefined;
+  if (d.issues.length) void vscode.window.showWarningMessage(`Genre Lens: ${d.issues.length} problem(s) in ${path.basename(data.fsPath)}: ${d.issues[0]}`);
+  if (choice.id === 'ok') {
+    if (!d.columns.genres) throw new Error(`${path.basename(data.fsPath)} has no genres column to learn from.`);
+    return {};
+  }
+  const columns: ColumnSettings = {};
+  for (const role of ['text', 'genres', 'title', 'poster'] as const) {
+    const options = [...d.available.map((c) => ({ label: c, picked: c === d.columns[role] })), ...(role === 'title' || role === 'poster' ? [{ label: '(none)', picked: false }] : [])];
+    const pick = await vscode.window.showQuickPick(options, { title: `Which column is the ${role}?`, placeHolder: `detected: ${show(d.columns[role])}` });
+    if (!pick) return undefined;
+    if (pick.label !== '(none)') columns[role] = pick.label;
+  }
+  return columns;
+}
+
+async function train(client: LanguageClient, log: vscode.LogOutputChannel, uri?: vscode.Uri): Promise<void> {
+  const data = uri && isData(uri) ? uri : await pickDataFile('Train a genre model on…');
+  if (!data) return;
+  const columns = await confirmColumns(client, data);
+  if (!columns) return;
+  const seed = vscode.workspace.getConfiguration('genreLens').get<number>('seed');
+  const split = await vscode.window.showQuickPick([
+    { label: 'Hold out 20% of the rows', description: `seeded (${seed ?? 42}), stratified by genre`, fraction: 0.2 },
+    { label: 'Hold out 10% of the rows', description: 'seeded, stratified by genre', fraction: 0.1 },
+    { label: 'Evaluate on another file…', description: 'e.g. a fixed test split', fraction: 0 },
+  ], { title: 'Evaluation rows' });
+  if (!split) return;
+  const params: TrainParams = { data: data.toString(), columns, seed };
+  if (split.fraction > 0) params.evalFraction = split.fraction;
+  else {
+    const evalFile = await pickDataFile('Evaluate on…', data);
+    if (!evalFile) return;
+    params.evalFile = evalFile.toString();
+  }
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Training genre model on ${path.basename(data.fsPath)}`,
+    cancellable: true }, async (progress, cancel) => {
+    const token = `genre-lens-train-${Date.now()}`;
+    let last = 0;
+    const sub = client.onProgress(WorkDoneProgress.type, token, (v) => {
+      if (v.kind === 'end') return;
+      const pct = (v as WorkDoneProgressBegin | WorkDoneProgressReport).percentage ?? last;
+      progress.report({ increment: pct - last, message: v.message });
+      last = pct;
+    });
+    try {
+      const r = await client.sendRequest(Requests.train, { ...params, workDoneToken: token }, cancel);
+      r.warnings.forEach((w) => log.warn(w));
+      const open = await vscode.window.showInformationMessage(`Genre model ready: micro-F1 ${r.model.microF1.toFixed(3)}, macro-F1 ${r.model.macroF1.toFixed(3)}` +
+        ` on ${r.model.evalRows} evaluation rows.${r.warnings.length ? ` ${r.warnings.length} warning(s) in the log.` : ''}`, 'Show Report');
+      if (open) await vscode.commands.executeCommand('genreLens.showReport');
+    } catch (e) {
+      if (cancel.isCancellationRequested) void vscode.window.showInformationMessage('Genre Lens: training cancelled; the previous model is unchanged.');
+      else throw e;
+    } finally {
+      sub.dispose();
+    }
+  });
+}
+
+async function predictFile(client: LanguageClient, uri?: vscode.Uri): Promise<void> {
+  const data = uri && isData(uri) ? uri : vscode.window.activeTextEditor?.document.uri;
+  if (!data || !isData(data)) throw new Error('Open a CSV, JSON or JSONL file of movies first.');
+  const out = predictionsPath(data.fsPath);
+  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Predicting genres for ${path.basename(data.fsPath)}` },
+    () => client.sendRequest(Requests.predictFile, { data: data.toString(), out }));
+  await vscode.window.showTextDocument(vscode.Uri.file(r.out), { preview: false, viewColumn: vscode.ViewColumn.Beside });
+  void vscode.window.showInformationMessage(`Genre Lens: predicted ${r.rows} rows into ${path.basename(r.out)}.`);
+}
+
+async function selectModel(client: LanguageClient): Promise<void> {
+  const models = await client.sendRequest(Requests.listModels);
+  const items = models.map((m) => ({ label: `${path.basename(m.dataset)} — micro-F1 ${m.microF1.toFixed(3)}`,
+    description: new Date(m.createdAt).toLocaleString(), detail: m.dir, dir: m.dir as string | null }));
+  const browse = { label: '$(folder-opened) A model folder elsewhere…', description: '', detail: '', dir: null };
+  const pick = await vscode.window.showQuickPick([...items, browse], { title: 'Select the genre model for hovers and the report' });
+  if (!pick) return;
+  let dir = pick.dir;
+  if (dir === null) {
+    const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
+    if (!chosen?.[0]) return;
+    dir = chosen[0].fsPath;
+  }
+  const s = await client.sendRequest(Requests.selectModel, { dir });
+  if (s.state === 'error') throw new Error(s.message);
+}
+
+export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, log: vscode.LogOutputChannel,
+  state: () => ModelState): void {
+  const guard = (fn: (...args: never[]) => Promise<void>) => async (...args: never[]) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      log.error(msg);
+      void vscode.window.showErrorMessage(`Genre Lens: ${msg}`);
+    }
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand('genreLens.train', guard((uri?: vscode.Uri) => train(client, log, uri))),
+    vscode.commands.registerCommand('genreLens.predictFile', guard((uri?: vscode.Uri) => predictFile(client, uri))),
+    vscode.commands.registerCommand('genreLens.selectModel', guard(() => selectModel(client))),
+    vscode.commands.registerCommand('genreLens.cancelTraining', guard(async () => {
+      if (state().state === 'training') await client.sendRequest(Requests.cancelTraining);
+    })),
+    vscode.commands.registerCommand('genreLens.restartDaemon', guard(async () => {
+      await client.restart();
+      void vscode.window.showInformationMessage('Genre Lens: daemon restarted.');
+    })),
+  );
+}

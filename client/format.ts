@@ -1,0 +1,33 @@
+// Pure helpers of the extension (no `vscode` import, so unit tests run them without VS Code): the status-bar text
+// for a model state, and the name of a new predictions file that never overwrites an existing one.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ModelState } from '../server/protocol';
+
+export function statusText(s: ModelState): { text: string; tooltip: string } {
+  switch (s.state) {
+    case 'none':
+      return { text: '$(symbol-class) Genre: no model', tooltip: 'No genre model yet: click to train one' };
+    case 'training':
+      return { text: `$(sync~spin) Genre: training ${s.percent}%`, tooltip: `Training a genre model (${s.phase})` };
+    case 'ready':
+      return { text: `$(check) Genre: micro-F1 ${s.model.microF1.toFixed(2)}`,
+        tooltip: `Genre model from ${path.basename(s.model.dataset)} (${s.model.genres.length} genres, ` +
+          `micro-F1 ${s.model.microF1.toFixed(3)}, macro-F1 ${s.model.macroF1.toFixed(3)} on ${s.model.evalRows} rows). Click for the report.` };
+    case 'error':
+      return { text: '$(error) Genre: error', tooltip: s.message };
+  }
+}
+
+/** `movies.csv` → `movies.predictions.csv`, or `movies.predictions-2.csv`... if that exists. */
+export function predictionsPath(dataFile: string, exists: (p: string) => boolean = fs.existsSync): string {
+  const ext = path.extname(dataFile).toLowerCase() === '.json' ? '.json' : '.csv';
+  const base = path.join(path.dirname(dataFile), path.basename(dataFile, path.extname(dataFile)));
+  for (let i = 1; ; i++) {
+    const candidate = `${base}.predictions${i === 1 ? '' : `-${i}`}${ext}`;
+    if (!exists(candidate)) return candidate;
+  }
+}
+
+export const DATA_GLOB = '**/*.{csv,tsv,json,jsonl,ndjson}';
+export const DATA_EXCLUDE = '**/{node_modules,.git,.genre-lens}/**';

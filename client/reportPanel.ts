@@ -1,0 +1,90 @@
+// Hosts the report webview (media/report.ts draws it): one panel for the current model's report.json, with a strict
+// Content Security Policy (nonce scripts and styles, no network), restored after a reload by a serializer,
+// refreshed when a new model arrives, and exporting the report as HTML or JSON.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { ModelState, REPORT_COMMAND, Requests } from '../server/protocol';
+
+type FromWebview = { type: 'ready' } | { type: 'export'; format: 'html' | 'json'; html?: string };
+
+export class ReportPanel {
+  private static current: ReportPanel | undefined;
+  private static client: LanguageClient;
+  private static extensionUri: vscode.Uri;
+  private static shownModel: string | null = null;
+  private report: unknown = null;
+
+  private constructor(private readonly panel: vscode.WebviewPanel) {
+    panel.webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(ReportPanel.extensionUri, 'dist', 'media')] };
+    panel.webview.html = ReportPanel.html(panel.webview);
+    panel.onDidDispose(() => {
+      if (ReportPanel.current === this) ReportPanel.current = undefined;
+    });
+    panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m).catch((e: Error) =>
+      vscode.window.showErrorMessage(`Genre Lens: ${e.message}`)));
+  }
+
+  static register(context: vscode.ExtensionContext, client: LanguageClient): void {
+    ReportPanel.client = client;
+    ReportPanel.extensionUri = context.extensionUri;
+    context.subscriptions.push(
+      vscode.commands.registerCommand(REPORT_COMMAND, () => ReportPanel.show()),
+      vscode.window.registerWebviewPanelSerializer('genreLens.report', {
+        deserializeWebviewPanel: async (panel) => {
+          ReportPanel.current = new ReportPanel(panel);
+        },
+      }),
+    );
+  }
+
+  static show(): void {
+    if (ReportPanel.current) {
+      ReportPanel.current.panel.reveal();
+      void ReportPanel.current.refresh();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel('genreLens.report', 'Genre Report', vscode.ViewColumn.Active, { retainContextWhenHidden: false });
+    ReportPanel.current = new ReportPanel(panel);
+  }
+
+  /** A newly ready model updates an open panel. */
+  static onModelState(s: ModelState): void {
+    const dir = s.state === 'ready' ? s.model.dir : null;
+    if (dir && dir !== ReportPanel.shownModel && ReportPanel.current) void ReportPanel.current.refresh();
+  }
+
+  private async refresh(): Promise<void> {
+    this.report = await ReportPanel.client.sendRequest(Requests.getReport);
+    const status = await ReportPanel.client.sendRequest(Requests.modelStatus);
+    ReportPanel.shownModel = status.state === 'ready' ? status.model.dir : null;
+    await this.panel.webview.postMessage({ type: 'report', report: this.report, model: ReportPanel.shownModel });
+  }
+
+  private async onMessage(m: FromWebview): Promise<void> {
+    if (m.type === 'ready') return this.refresh();
+    const filters: Record<string, string[]> = m.format === 'html' ? { 'HTML page': ['html'] } : { JSON: ['json'] };
+    const target = await vscode.window.showSaveDialog({ filters, saveLabel: 'Export report',
+      defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? ReportPanel.extensionUri, `genre-report.${m.format}`) });
+    if (!target) return;
+    const content = m.format === 'json' ? JSON.stringify(this.report, null, 2) + '\n' : m.html ?? '';
+    fs.writeFileSync(target.fsPath, content);
+    void vscode.window.showInformationMessage(`Genre Lens: report exported to ${target.fsPath}`);
+  }
+
+  private static html(webview: vscode.Webview): string {
+    const nonce = crypto.randomBytes(16).toString('base64');
+    const media = (f: string) => webview.asWebviewUri(vscode.Uri.joinPath(ReportPanel.extensionUri, 'dist', 'media', f));
+    const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+      `script-src 'nonce-${nonce}'`, `font-src ${webview.cspSource}`].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${media('report.css')}">
+<title>Genre Report</title></head>
+<body><main id="app"><p class="muted">Loading the genre report…</p></main>
+<script nonce="${nonce}" src="${media('report.js')}"></script></body></html>`;
+  }
+}

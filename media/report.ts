@@ -1,0 +1,211 @@
+// The report webview's script: draws a model's report.json — run facts, a sortable classification report, per-genre
+// confusion matrices, the modality ablation, genre co-occurrence and precision–recall curves — with Observable Plot.
+// Every string from the data goes in through textContent or Plot's text marks, never as HTML.
+import * as Plot from '@observablehq/plot';
+import type { Report } from '../server/engine/run';
+
+interface VsCodeApi {
+  postMessage(m: unknown): void;
+  getState(): { report: Report; model: string | null } | undefined;
+  setState(s: { report: Report; model: string | null }): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const nonce = (document.currentScript as HTMLScriptElement | null)?.nonce ?? '';
+const app = document.getElementById('app') as HTMLElement;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; className?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (props.text !== undefined) e.textContent = props.text;
+  if (props.className) e.className = props.className;
+  e.append(...children);
+  return e;
+}
+
+/** Plot adds <style> elements; under the CSP they need the page's nonce before they are attached. */
+function chart(node: SVGSVGElement | HTMLElement): Node {
+  node.querySelectorAll('style').forEach((s) => s.setAttribute('nonce', nonce));
+  if (node instanceof HTMLStyleElement) node.setAttribute('nonce', nonce);
+  return node;
+}
+
+const pct = (v: number) => v.toFixed(3);
+const section = (title: string, ...children: Node[]) => el('section', {}, el('h2', { text: title }), ...children);
+
+function facts(r: Report): Node {
+  const run = r.run;
+  const ev = run.evaluation.kind === 'file' ? `file ${run.evaluation.path} (${run.evaluation.rows} rows)` : `${Math.round(run.evaluation.fraction * 100)}% held out, stratified (${run.evaluation.rows} rows)`;
+  const enc = (e: Report['run']['encoders']['text'] | null) => (e ? `${e.id} ${e.version} (${e.dim}-d${e.fallback ? ', fallback' : ''})` : 'none');
+  const rows: [string, string][] = [
+    ['Dataset', run.dataset.path], ['Rows', `${run.dataset.rows} (${run.dataset.trainRows} for training, ${run.dataset.unlabeledRows} without genres)`],
+    ['Evaluation', ev], ['Text encoder', enc(run.encoders.text)], ['Poster encoder', enc(run.encoders.image)],
+    ['Posters missing', `${run.posters.missingTrain} training rows, ${run.posters.missingEval} evaluation rows`],
+    ['Seed', String(run.seed)], ['Training time', `${run.trainingSeconds.toFixed(1)} s`], ['Trained', new Date(run.createdAt).toLocaleString()],
+  ];
+  const dl = el('dl', { className: 'facts' });
+  for (const [k, v] of rows) dl.append(el('dt', { text: k }), el('dd', { text: v }));
+  return dl;
+}
+
+type Col = { key: string; label: string; num: boolean };
+function reportTable(r: Report): Node {
+  const m = r.metrics;
+  const cols: Col[] = [{ key: 'genre', label: 'genre', num: false }, { key: 'precision', label: 'precision', num: true },
+    { key: 'recall', label: 'recall', num: true }, { key: 'f1', label: 'F1', num: true }, { key: 'support', label: 'support', num: true },
+    { key: 'threshold', label: 'threshold', num: true }];
+  let rows = m.perLabel.map((l, i) => ({ genre: l.label, precision: l.precision, recall: l.recall, f1: l.f1, support: l.support, threshold: r.thresholds[i] }));
+  let sortKey = 'genre';
+  let asc = true;
+  const table = el('table', { className: 'report' });
+  const thead = el('thead');
+  const tbody = el('tbody');
+  const tfoot = el('tfoot');
+  const fmt = (c: Col, v: string | number) => (typeof v === 'number' ? (c.key === 'support' ? String(v) : pct(v)) : v);
+  const render = () => {
+    tbody.replaceChildren(...rows.map((row) => el('tr', {}, ...cols.map((c) =>
+      el('td', { text: fmt(c, row[c.key as keyof typeof row]), className: c.num ? 'num' : '' })))));
+    thead.querySelectorAll('th').forEach((th, i) => th.setAttribute('aria-sort', cols[i].key === sortKey ? (asc ? 'ascending' : 'descending') : 'none'));
+  };
+  thead.append(el('tr', {}, ...cols.map((c) => {
+    const th = el('th', { text: c.label, className: c.num ? 'num' : '' });
+    th.tabIndex = 0;
+    const sort = () => {
+      asc = sortKey === c.key ? !asc : !c.num;
+      sortKey = c.key;
+      rows = [...rows].sort((a, b) => {
+        const x = a[c.key as keyof typeof a];
+        const y = b[c.key as keyof typeof b];
+        const d = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+        return asc ? d : -d;
+      });
+      render();
+    };
+    th.addEventListener('click', sort);
+    th.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && sort());
+    return th;
+  })));
+  const avg = (name: string, a: Report['metrics']['micro']) => el('tr', {}, el('th', { text: name }), el('td', { text: pct(a.precision), className: 'num' }),
+    el('td', { text: pct(a.recall), className: 'num' }), el('td', { text: pct(a.f1), className: 'num' }), el('td', { text: String(a.support), className: 'num' }), el('td'));
+  tfoot.append(avg('micro avg', m.micro), avg('macro avg', m.macro), avg('weighted avg', m.weighted), avg('samples avg', m.samples),
+    el('tr', {}, el('th', { text: 'subset accuracy' }), el('td'), el('td'), el('td', { text: pct(m.subsetAccuracy), className: 'num' }), el('td', { text: String(m.nSamples), className: 'num' }), el('td')),
+    el('tr', {}, el('th', { text: 'Hamming loss' }), el('td'), el('td'), el('td', { text: pct(m.hammingLoss), className: 'num' }), el('td'), el('td')));
+  table.append(thead, tbody, tfoot);
+  render();
+  return table;
+}
+
+function confusionGrid(r: Report): Node {
+  const grid = el('div', { className: 'grid' });
+  r.genres.forEach((g, i) => {
+    const [[tn, fp], [fn, tp]] = r.metrics.confusion[i];
+    const cells = [{ actual: 'no', predicted: 'no', n: tn }, { actual: 'no', predicted: 'yes', n: fp },
+      { actual: 'yes', predicted: 'no', n: fn }, { actual: 'yes', predicted: 'yes', n: tp }];
+    const max = Math.max(tn, fp, fn, tp, 1);
+    grid.append(el('figure', {}, el('figcaption', { text: g }), chart(Plot.plot({
+      width: 170, height: 150, marginLeft: 44, marginBottom: 32, padding: 0.04,
+      x: { label: 'predicted', domain: ['no', 'yes'] }, y: { label: 'actual', domain: ['no', 'yes'] },
+      color: { type: 'sqrt', scheme: 'blues', domain: [0, max] },
+      marks: [Plot.cell(cells, { x: 'predicted', y: 'actual', fill: 'n', inset: 0.5 }),
+        Plot.text(cells, { x: 'predicted', y: 'actual', text: (d: { n: number }) => String(d.n), fill: (d: { n: number }) => (d.n > max * 0.45 ? 'white' : 'black'), fontSize: 13 })],
+    }))));
+  });
+  return grid;
+}
+
+function ablationChart(r: Report): Node {
+  const variants = (['both', 'text', 'poster'] as const).filter((k) => r.ablation[k]);
+  const data = variants.flatMap((v) => r.genres.map((g, i) => ({ genre: g, model: v === 'both' ? 'text + poster' : `${v} only`, f1: r.ablation[v]?.perGenreF1[i] ?? 0 })));
+  const summary = el('table', { className: 'report compact' }, el('thead', {}, el('tr', {}, ...['model', 'micro-F1', 'macro-F1', 'samples-F1', 'subset accuracy'].map((t) => el('th', { text: t })))),
+    el('tbody', {}, ...variants.map((v) => {
+      const a = r.ablation[v];
+      return el('tr', {}, el('td', { text: v === 'both' ? 'text + poster' : `${v} only` }), ...[a?.micro.f1, a?.macro.f1, a?.samples.f1, a?.subsetAccuracy].map((x) => el('td', { text: pct(x ?? 0), className: 'num' })));
+    })));
+  return el('div', {}, summary, chart(Plot.plot({
+    width: 820, height: Math.max(240, r.genres.length * 3 * 9 + 60), marginLeft: 120, x: { label: 'F1 on evaluation rows', domain: [0, 1], grid: true },
+    y: { label: null }, fy: { label: null, domain: r.genres }, color: { legend: true, domain: ['text + poster', 'text only', 'poster only'] },
+    marks: [Plot.barX(data, { x: 'f1', y: 'model', fy: 'genre', fill: 'model', tip: true }), Plot.axisY({ ticks: [] }), Plot.ruleX([0])],
+  })));
+}
+
+function cooccurrenceChart(r: Report): Node {
+  const data = r.genres.flatMap((a, i) => r.genres.map((b, j) => ({ a, b, n: r.cooccurrence[i][j] })));
+  return chart(Plot.plot({
+    width: 640, height: 600, marginLeft: 120, marginBottom: 110, x: { label: null, tickRotate: -45, domain: r.genres }, y: { label: null, domain: r.genres },
+    color: { type: 'sqrt', scheme: 'blues', legend: true, label: 'training rows with both genres' },
+    marks: [Plot.cell(data, { x: 'b', y: 'a', fill: 'n', tip: true }),
+      Plot.text(r.genres.length <= 20 ? data : [], { x: 'b', y: 'a', text: (d: { n: number }) => (d.n ? String(d.n) : ''), fontSize: 8, fill: 'currentColor', stroke: 'var(--vscode-editor-background)', strokeWidth: 2, paintOrder: 'stroke' })],
+  }));
+}
+
+function prCurves(r: Report): Node {
+  const grid = el('div', { className: 'grid' });
+  r.genres.forEach((g, i) => {
+    const pts = r.prCurves[i];
+    if (!pts.length) return;
+    const t = r.thresholds[i];
+    // The operating point: the curve point whose threshold is the smallest one at or above the chosen threshold.
+    const op = pts.filter((p) => p.threshold !== null && p.threshold >= t).sort((a, b) => (a.threshold ?? 0) - (b.threshold ?? 0))[0];
+    grid.append(el('figure', {}, el('figcaption', { text: `${g} (threshold ${t.toFixed(2)})` }), chart(Plot.plot({
+      width: 200, height: 170, marginLeft: 36, x: { label: 'recall', domain: [0, 1] }, y: { label: 'precision', domain: [0, 1] }, grid: true,
+      marks: [Plot.line(pts, { x: 'recall', y: 'precision', stroke: 'var(--vscode-charts-blue, steelblue)', curve: 'step-before' }),
+        ...(op ? [Plot.dot([op], { x: 'recall', y: 'precision', r: 4, fill: 'var(--vscode-charts-red, crimson)' })] : [])],
+    }))));
+  });
+  return grid;
+}
+
+function render(report: Report | null, model: string | null): void {
+  if (!report) {
+    app.replaceChildren(el('h1', { text: 'Genre Report' }), el('p', { text: 'No genre model yet: run “Genre Lens: Train Genre Model on CSV…”.' }));
+    return;
+  }
+  const exportButtons = el('div', { className: 'toolbar' });
+  for (const format of ['html', 'json'] as const) {
+    const b = el('button', { text: `Export ${format.toUpperCase()}` });
+    b.addEventListener('click', () => vscode.postMessage({ type: 'export', format, html: format === 'html' ? standaloneHtml() : undefined }));
+    exportButtons.append(b);
+  }
+  app.replaceChildren(
+    el('header', {}, el('h1', { text: 'Genre Report' }), exportButtons),
+    el('p', { className: 'muted', text: model ?? '' }),
+    section('Run', facts(report)),
+    section('Classification report', el('p', { className: 'muted', text: 'Click a column to sort. Each genre has its own threshold, chosen on out-of-fold predictions of the training rows.' }), reportTable(report)),
+    section('Text vs poster: F1 per genre', ablationChart(report)),
+    section('Confusion matrices (rows: actual, columns: predicted)', confusionGrid(report)),
+    section('Precision–recall per genre (dot: chosen threshold)', prCurves(report)),
+    section('Genre co-occurrence in the training rows', cooccurrenceChart(report)),
+  );
+  if (report.run.warnings.length) {
+    app.append(section('Warnings', el('ul', {}, ...report.run.warnings.slice(0, 50).map((w) => el('li', { text: w })))));
+  }
+}
+
+/** The page as a static HTML file: current DOM and styles, no scripts. */
+function standaloneHtml(): string {
+  const css = [...document.styleSheets].map((s) => {
+    try {
+      return [...s.cssRules].map((r) => r.cssText).join('\n');
+    } catch {
+      return '';
+    }
+  }).join('\n');
+  const theme = getComputedStyle(document.documentElement);
+  const vars = ['--vscode-foreground', '--vscode-editor-background', '--vscode-font-family', '--vscode-charts-blue', '--vscode-charts-red',
+    '--vscode-panel-border', '--vscode-descriptionForeground', '--vscode-button-background', '--vscode-button-foreground']
+    .map((v) => `${v}: ${theme.getPropertyValue(v)};`).join(' ');
+  const body = app.cloneNode(true) as HTMLElement;
+  body.querySelectorAll('button').forEach((b) => b.remove());
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Genre Report</title><style>:root { ${vars} }\n${css}</style></head>` +
+    `<body>${body.outerHTML}</body></html>`;
+}
+
+window.addEventListener('message', (e: MessageEvent<{ type: string; report: Report | null; model: string | null }>) => {
+  if (e.data?.type !== 'report') return;
+  vscode.setState({ report: e.data.report as Report, model: e.data.model });
+  render(e.data.report, e.data.model);
+});
+
+const saved = vscode.getState();
+if (saved) render(saved.report, saved.model);
+vscode.postMessage({ type: 'ready' });

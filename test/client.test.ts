@@ -1,0 +1,54 @@
+// Unit tests of what the extension does without VS Code: status-bar texts, the never-overwrite predictions file
+// name, the hover's Markdown (escaping untrusted data text) and the training progress percentages.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { predictionsPath, statusText } from '../client/format';
+import { escapeMarkdown, renderNoModel, renderPrediction } from '../server/hover';
+import { percentOf } from '../server/jobs';
+import type { MovieRow } from '../server/engine/data';
+
+const model = { dir: '/w/.genre-lens/models/x', createdAt: '2026-01-01T00:00:00Z', dataset: '/w/movies.csv', genres: ['A', 'B'],
+  microF1: 0.6789, macroF1: 0.5, samplesF1: 0.6, evalRows: 10 };
+
+test('status bar text follows the model state', () => {
+  assert.match(statusText({ state: 'none', store: '/w/.genre-lens' }).text, /no model/);
+  assert.equal(statusText({ state: 'training', percent: 42, phase: 'training', model: null }).text, '$(sync~spin) Genre: training 42%');
+  assert.equal(statusText({ state: 'ready', model }).text, '$(check) Genre: micro-F1 0.68');
+  assert.match(statusText({ state: 'ready', model }).tooltip, /movies\.csv \(2 genres, micro-F1 0\.679/);
+  assert.equal(statusText({ state: 'error', message: 'boom', model: null }).tooltip, 'boom');
+});
+
+test('predictions go to a new file beside the data, never over an existing one', () => {
+  const taken = new Set(['/d/movies.predictions.csv', '/d/movies.predictions-2.csv']);
+  assert.equal(predictionsPath('/d/movies.csv', (p) => taken.has(p)), '/d/movies.predictions-3.csv');
+  assert.equal(predictionsPath('/d/movies.json', () => false), '/d/movies.predictions.json');
+  assert.equal(predictionsPath('/d/movies.jsonl', () => false), '/d/movies.predictions.csv');
+});
+
+test('hover Markdown escapes data text and marks thresholds and agreement', () => {
+  assert.equal(escapeMarkdown('<img src=x onerror=alert(1)> *b* [l](command:x)'),
+    '&lt;img src=x onerror=alert\\(1\\)&gt; \\*b\\* \\[l\\]\\(command:x\\)');
+  const row: MovieRow = { index: 0, title: 'Night <Shift>', text: 'x', genres: ['Horror', 'Drama'], poster: null,
+    range: { file: 'f', start: { line: 1, character: 0, offset: 10 }, end: { line: 1, character: 5, offset: 15 } } };
+  const md = renderPrediction(row, { posterNote: 'no poster given', genres: [
+    { name: 'Horror', probability: 0.8, threshold: 0.3, predicted: true, trained: true },
+    { name: 'Comedy', probability: 0.4, threshold: 0.35, predicted: true, trained: true },
+    { name: 'Drama', probability: 0.1, threshold: 0.4, predicted: false, trained: true },
+  ] }, 'm');
+  assert.match(md, /^\*\*Night &lt;Shift&gt;\*\*/);
+  assert.match(md, /Predicted: \*\*Horror, Comedy\*\*/);
+  const lines = md.split('\n');
+  assert.ok(lines.findIndex((l) => l.includes('Horror') && l.includes('80.0%')) < lines.findIndex((l) => l.includes('Comedy') && l.includes('40.0%')), 'sorted by probability');
+  assert.match(md, /\*\*Horror\*\* \| 80\.0% \| `████████░░` \| ≥ 0\.30 \| ✓ agrees/);
+  assert.match(md, /\*\*Comedy\*\* \| 40\.0% .*\| ✗ not labelled/);
+  assert.match(md, /Drama \| 10\.0% .*\| < 0\.40 \| ✗ missed/);
+  assert.match(md, /no poster given/);
+  assert.match(renderNoModel(null), /\[Train a genre model\]\(command:genreLens\.train\)/);
+});
+
+test('training progress maps phases onto one rising percentage', () => {
+  assert.equal(percentOf({ phase: 'reading' }), 0);
+  assert.equal(percentOf({ phase: 'encoding text', done: 50, total: 100 }), 25);
+  assert.equal(percentOf({ phase: 'training', done: 19, total: 19 }), 97);
+  assert.equal(percentOf({ phase: 'saving' }), 98);
+});
