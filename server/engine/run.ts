@@ -171,6 +171,17 @@ export function stratifiedSplit(rows: readonly MovieRow[], fraction: number, see
   return { train: pick('train'), eval: pick('eval') };
 }
 
+/** Located warnings for posters that were given but could not be used (the first `max`, then a count). */
+export function posterWarnings(rows: readonly MovieRow[], reasons: readonly (string | null)[], max = 20): string[] {
+  const bad = rows.flatMap((row, i) => (row.poster && reasons[i] ? [{ row, reason: reasons[i] as string }] : []));
+  const out = bad.slice(0, max).map(({ row, reason }) => {
+    const at = row.posterAt ?? row.range.start;
+    return `${row.range.file}:${at.line + 1}:${at.character + 1}: poster "${row.poster?.raw}": ${reason}`;
+  });
+  if (bad.length > max) out.push(`… and ${bad.length - max} more rows with an unusable poster`);
+  return out;
+}
+
 function ablationEntry(m: MultiLabelReport): AblationEntry {
   return { micro: m.micro, macro: m.macro, samples: m.samples, subsetAccuracy: m.subsetAccuracy, perGenreF1: m.perLabel.map((l) => l.f1) };
 }
@@ -250,6 +261,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     trainF = split(0, trainRows.length);
     evalF = split(trainRows.length, evalRows.length);
     posterReasons = all.posterReasons;
+    posterWarnings([...trainRows, ...evalRows], all.posterMissingReason).forEach(warn);
     const ranked = all.posterReasons.map((r) => `${r.count} × ${r.reason}`).join('; ');
     if (all.posterMissing > 0) warn(`${all.posterMissing} of ${all.nrow} rows have no usable poster (${ranked}); they get the poster-missing indicator.`);
   } finally {

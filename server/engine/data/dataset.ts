@@ -96,7 +96,9 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
     }
 
     const id = str('id');
-    return { index, id: id === '' ? undefined : id, title: str('title'), text, genres, poster, range: src.range(record.start, record.end) };
+    const posterCell = poster ? cell('poster') : undefined;
+    return { index, id: id === '' ? undefined : id, title: str('title'), text, genres, poster, range: src.range(record.start, record.end),
+      ...(posterCell ? { posterAt: src.position(posterCell.offset) } : {}) };
   };
 
   const rows = table.records.map(readRow);

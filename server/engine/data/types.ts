@@ -39,6 +39,8 @@ export interface MovieRow {
   /** Canonical genre names, never empty; null = unknown (empty or unparseable cell, or no genres column). */
   genres: string[] | null;
   poster: PosterRef | null;
+  /** Where the poster cell starts, for messages about that poster. */
+  posterAt?: SourcePosition;
   range: SourceRange;
 }
 
