@@ -31,7 +31,6 @@ export const DEFAULT_PARAMS: Params = {
   metric: 'binary_logloss',
   learning_rate: 0.05,
   num_leaves: 15,
-  min_data_in_leaf: 20,
   max_bin: 63,
   feature_fraction: 0.5,
   lambda_l2: 1,
@@ -94,7 +93,9 @@ export async function trainOneVsRest(
   const opt = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   if (X.length !== nrow * ncol) throw new RangeError(`feature matrix has ${X.length} values, expected ${nrow}×${ncol}`);
   if (labels.length !== genres.length) throw new RangeError(`${labels.length} label columns for ${genres.length} genres`);
-  const params: Params = { ...DEFAULT_PARAMS, ...opt.params, seed: opt.seed };
+  // Small datasets need smaller leaves to split at all: at most LightGBM's 20, at least 3, about a tenth of the rows.
+  const minDataInLeaf = Math.min(20, Math.max(3, Math.floor(nrow / 10)));
+  const params: Params = { ...DEFAULT_PARAMS, min_data_in_leaf: minDataInLeaf, ...opt.params, seed: opt.seed };
   const warnings: string[] = [];
 
   // Early-stopping split and out-of-fold splits, shared by every genre so each worker bins the data once.
