@@ -106,7 +106,3 @@ export function resolveModelDir(p: string): string {
 export function sha256File(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
-
-export function sha256(text: string | Buffer): string {
-  return crypto.createHash('sha256').update(text).digest('hex');
-}
