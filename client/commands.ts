@@ -67,7 +67,7 @@ async function train(client: LanguageClient, log: vscode.LogOutputChannel, uri?:
     if (!evalFile) return;
     params.evalFile = evalFile.toString();
   }
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Training genre model on ${path.basename(data.fsPath)}`,
+  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Training genre model on ${path.basename(data.fsPath)}`,
     cancellable: true }, async (progress, cancel) => {
     const token = `genre-lens-train-${Date.now()}`;
     let last = 0;
@@ -78,18 +78,21 @@ async function train(client: LanguageClient, log: vscode.LogOutputChannel, uri?:
       last = pct;
     });
     try {
-      const r = await client.sendRequest(Requests.train, { ...params, workDoneToken: token }, cancel);
-      r.warnings.forEach((w) => log.warn(w));
-      const open = await vscode.window.showInformationMessage(`Genre model ready: micro-F1 ${r.model.microF1.toFixed(3)}, macro-F1 ${r.model.macroF1.toFixed(3)}` +
-        ` on ${r.model.evalRows} evaluation rows.${r.warnings.length ? ` ${r.warnings.length} warning(s) in the log.` : ''}`, 'Show Report');
-      if (open) await vscode.commands.executeCommand('genreLens.showReport');
+      return await client.sendRequest(Requests.train, { ...params, workDoneToken: token }, cancel);
     } catch (e) {
-      if (cancel.isCancellationRequested) void vscode.window.showInformationMessage('Genre Lens: training cancelled; the previous model is unchanged.');
-      else throw e;
+      if (!cancel.isCancellationRequested) throw e;
+      void vscode.window.showInformationMessage('Genre Lens: training cancelled; the previous model is unchanged.');
+      return null;
     } finally {
       sub.dispose();
     }
   });
+  if (!r) return;
+  // Shown after the progress notification has closed, so it does not keep the progress on screen.
+  r.warnings.forEach((w) => log.warn(w));
+  void vscode.window.showInformationMessage(`Genre model ready: micro-F1 ${r.model.microF1.toFixed(3)}, macro-F1 ${r.model.macroF1.toFixed(3)}` +
+    ` on ${r.model.evalRows} evaluation rows.${r.warnings.length ? ` ${r.warnings.length} warning(s) in the log.` : ''}`, 'Show Report')
+    .then((open) => open && vscode.commands.executeCommand('genreLens.showReport'));
 }
 
 async function predictFile(client: LanguageClient, uri?: vscode.Uri): Promise<void> {

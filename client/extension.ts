@@ -19,7 +19,7 @@ function daemonSettings(context: vscode.ExtensionContext): DaemonSettings {
     modelsDirectory: c.get('modelsDirectory') || process.env.GENRE_LENS_MODELS || undefined,
     imageModelUrl: c.get('imageModelUrl') || undefined,
     modelStore: c.get('modelStore') || undefined,
-    cacheDirectory: c.get('cacheDirectory') || path.join(context.globalStorageUri.fsPath, 'cache'),
+    cacheDirectory: c.get('cacheDirectory') || process.env.GENRE_LENS_CACHE || path.join(context.globalStorageUri.fsPath, 'cache'),
     posterBaseUrl: c.get('posterBaseUrl') || undefined,
     columns: c.get('columns') ?? {},
     seed: c.get('seed'),

@@ -123,18 +123,20 @@ function ablationChart(r: Report): Node {
     })));
   return el('div', {}, summary, chart(Plot.plot({
     width: 820, height: Math.max(240, r.genres.length * 3 * 9 + 60), marginLeft: 120, x: { label: 'F1 on evaluation rows', domain: [0, 1], grid: true },
-    y: { label: null }, fy: { label: null, domain: r.genres }, color: { legend: true, domain: ['text + poster', 'text only', 'poster only'] },
+    y: { label: null }, fy: { label: null, domain: r.genres, axis: 'left' }, color: { legend: true, domain: ['text + poster', 'text only', 'poster only'] },
     marks: [Plot.barX(data, { x: 'f1', y: 'model', fy: 'genre', fill: 'model', tip: true }), Plot.axisY({ ticks: [] }), Plot.ruleX([0])],
   })));
 }
 
 function cooccurrenceChart(r: Report): Node {
   const data = r.genres.flatMap((a, i) => r.genres.map((b, j) => ({ a, b, n: r.cooccurrence[i][j] })));
+  const max = Math.max(1, ...data.map((d) => d.n));
   return chart(Plot.plot({
     width: 640, height: 600, marginLeft: 120, marginBottom: 110, x: { label: null, tickRotate: -45, domain: r.genres }, y: { label: null, domain: r.genres },
     color: { type: 'sqrt', scheme: 'blues', legend: true, label: 'training rows with both genres' },
     marks: [Plot.cell(data, { x: 'b', y: 'a', fill: 'n', tip: true }),
-      Plot.text(r.genres.length <= 20 ? data : [], { x: 'b', y: 'a', text: (d: { n: number }) => (d.n ? String(d.n) : ''), fontSize: 8, fill: 'currentColor', stroke: 'var(--vscode-editor-background)', strokeWidth: 2, paintOrder: 'stroke' })],
+      Plot.text(r.genres.length <= 20 ? data : [], { x: 'b', y: 'a', text: (d: { n: number }) => (d.n ? String(d.n) : ''), fontSize: 8,
+        fill: (d: { n: number }) => (Math.sqrt(d.n) > Math.sqrt(max) * 0.55 ? 'white' : 'black') })],
   }));
 }
 

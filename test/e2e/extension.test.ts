@@ -1,0 +1,202 @@
+// End-to-end: the packaged extension inside a real VS Code (code-server) driven by chromium. Trains on the bundled
+// example from the command palette, hovers a row of movies.csv, opens the report in a dark and a light theme, and
+// saves screenshots to test-results/e2e/. Skips only when chromium or code-server is not installed
+// (scripts/setup-e2e.sh installs both).
+import { after, before, describe, test, type TestContext } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import type { Browser, Page } from 'playwright-core';
+import {
+  REPO, RESULTS, TRAIN_WAIT, UI_WAIT, findChromium, findCodeServer, launchChromium, missingTools, packageExtension,
+  pickQuickItem, quickInput, reportFrame, runCommand, screenshot, startCodeServer, statusItem, type CodeServer,
+} from './harness';
+
+const skipReason = missingTools();
+const examples = path.join(REPO, 'examples');
+const rows = parse(fs.readFileSync(path.join(examples, 'movies.csv')), { columns: true, bom: true }) as Record<string, string>[];
+const genres = [...new Set(rows.flatMap((r) => r.genres.split('|').map((g) => g.trim()).filter(Boolean)))].sort();
+const hovered = rows[1]; // "Pickle Barrel Wedding", line 3 of movies.csv
+
+let root = '';
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let failed = false;
+let statusF1 = NaN; // the micro-F1 the status bar shows after training
+
+/** Records a failure screenshot, so a red CI run shows what the browser showed. */
+async function step(t: TestContext, fn: () => Promise<void>): Promise<void> {
+  if (skipReason) {
+    t.skip(skipReason);
+    return;
+  }
+  if (failed) {
+    t.skip('an earlier end-to-end step failed');
+    return;
+  }
+  try {
+    await fn();
+  } catch (e) {
+    failed = true;
+    await page?.screenshot({ path: path.join(RESULTS, `failure-${t.name.replace(/[^\w]+/g, '-')}.png`) }).catch(() => undefined);
+    throw e;
+  }
+}
+
+describe('Genre Lens in code-server', () => {
+  before(async () => {
+    if (skipReason) return;
+    fs.mkdirSync(RESULTS, { recursive: true });
+    for (const f of fs.readdirSync(RESULTS)) if (/^(?!tmdb-).*\.(png|log)$/.test(f)) fs.rmSync(path.join(RESULTS, f));
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-e2e-'));
+    const pkg = packageExtension(root);
+    console.log(`# packaged ${path.basename(pkg.vsix)}: ${(pkg.bytes / 2 ** 20).toFixed(1)} MiB`);
+    const workspace = path.join(root, 'workspace');
+    fs.mkdirSync(workspace);
+    fs.copyFileSync(path.join(examples, 'movies.csv'), path.join(workspace, 'movies.csv'));
+    fs.cpSync(path.join(examples, 'posters'), path.join(workspace, 'posters'), { recursive: true });
+    server = await startCodeServer({
+      bin: findCodeServer()!, root, vsix: pkg.vsix, workspace, logFile: path.join(RESULTS, 'code-server.log'),
+      settings: {
+        'workbench.colorTheme': 'Default Dark Modern',
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoUpdate': false,
+        'extensions.autoCheckUpdates': false,
+        'extensions.ignoreRecommendations': true,
+        'editor.minimap.enabled': false,
+        'editor.hover.delay': 300,
+        'editor.hover.sticky': true,
+      },
+    });
+    browser = await launchChromium(findChromium()!);
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await page.goto(server.url);
+    await page.locator('.monaco-workbench').waitFor({ timeout: UI_WAIT });
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'movies.csv' }).first().waitFor({ timeout: UI_WAIT });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    if (root && !failed) fs.rmSync(root, { recursive: true, force: true });
+    else if (root) console.log(`# kept ${root} (code-server user data and logs) for a look`);
+  });
+
+  test('trains a model from the command palette and shows micro-F1 in the status bar', (t) => step(t, async () => {
+    await runCommand(page, 'Genre Lens: Train Genre Model on CSV');
+    await pickQuickItem(page, 'movies.csv', 'Train a genre model on');
+    await pickQuickItem(page, 'Use the detected columns', 'Columns of movies.csv');
+    await pickQuickItem(page, 'Hold out 20% of the rows', 'Evaluation rows');
+    await quickInput(page).waitFor({ state: 'hidden', timeout: UI_WAIT });
+    const ready = statusItem(page).filter({ hasText: /Genre: micro-F1 \d\.\d\d/ });
+    await ready.waitFor({ timeout: TRAIN_WAIT });
+    const text = (await ready.innerText()).trim();
+    statusF1 = Number(/micro-F1 (\d\.\d\d)/.exec(text)?.[1]);
+    assert.ok(statusF1 > 0.3 && statusF1 <= 1, `status bar says ${text}`);
+    const toast = page.locator('.notification-toast', { hasText: 'Genre model ready: micro-F1' });
+    await toast.waitFor({ timeout: UI_WAIT });
+    assert.match(await toast.innerText(), /on \d+ evaluation rows/);
+    await screenshot(page, '01-trained');
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await toast.waitFor({ state: 'hidden', timeout: UI_WAIT });
+  }));
+
+  test('hovering a row of movies.csv shows its predicted genres', (t) => step(t, async () => {
+    await page.keyboard.press('Control+P');
+    const input = quickInput(page).locator('input.input');
+    await input.waitFor({ timeout: UI_WAIT });
+    await input.fill('movies.csv');
+    await quickInput(page).locator('.monaco-list-row', { hasText: 'movies.csv' }).first().waitFor({ timeout: UI_WAIT });
+    await page.keyboard.press('Enter');
+    const editor = page.locator('.editor-instance .monaco-editor').first();
+    const line = editor.locator('.view-lines .view-line', { hasText: hovered.title });
+    await line.waitFor({ timeout: UI_WAIT });
+    const hover = page.locator('.monaco-hover:visible', { hasText: 'probability' });
+    // Move onto the row's text (its first characters) and wait for the hover; move away and back if it was dismissed.
+    for (let attempt = 0; ; attempt++) {
+      await page.mouse.move(5, 5);
+      await line.hover({ position: { x: 80, y: 8 } });
+      try {
+        await hover.waitFor({ timeout: attempt < 5 ? 30_000 : UI_WAIT });
+        break;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+      }
+    }
+    const text = await hover.innerText();
+    assert.match(text, new RegExp(`${hovered.title} — predicted genres`));
+    assert.match(text, /Predicted:/);
+    const table = hover.locator('table');
+    assert.equal(await table.count(), 1, 'one genre table');
+    assert.deepEqual((await table.locator('thead th').allInnerTexts()).map((s) => s.trim()).filter(Boolean),
+      ['genre', 'probability', 'threshold', 'row says']);
+    const names = (await table.locator('tbody tr td:first-child').allInnerTexts()).map((s) => s.trim());
+    assert.deepEqual([...names].sort(), genres, 'one row per genre');
+    for (const p of await table.locator('tbody tr td:nth-child(2)').allInnerTexts()) assert.match(p.trim(), /^\d{1,3}\.\d%$/);
+    // The row's own genres (Comedy|Romance) are either agreed with or reported as missed.
+    for (const g of hovered.genres.split('|')) {
+      const row = table.locator('tbody tr', { has: page.locator('td:first-child', { hasText: new RegExp(`^${g}$`) }) });
+      assert.match(await row.innerText(), /agrees|missed/, `${g} row`);
+    }
+    await screenshot(page, '02-hover');
+    await page.mouse.move(5, 5);
+  }));
+
+  async function checkReport(theme: 'dark' | 'light'): Promise<void> {
+    const frame = reportFrame(page);
+    await frame.locator('h1', { hasText: 'Genre Report' }).waitFor({ timeout: UI_WAIT });
+    const body = frame.locator('body');
+    assert.match(await body.getAttribute('class') ?? '', new RegExp(`\\bvscode-${theme}\\b`), `webview in the ${theme} theme`);
+    const table = frame.locator('table.report:not(.compact)');
+    await table.locator('tbody tr').first().waitFor({ timeout: UI_WAIT });
+    assert.deepEqual((await table.locator('thead th').allInnerTexts()).map((s) => s.trim()),
+      ['genre', 'precision', 'recall', 'F1', 'support', 'threshold']);
+    const reported = (await table.locator('tbody tr td:first-child').allInnerTexts()).map((s) => s.trim());
+    assert.deepEqual(reported, genres, 'one classification-report row per genre');
+    for (const row of await table.locator('tbody tr').all()) {
+      const [precision, recall, f1, support] = (await row.locator('td.num').allInnerTexts()).map(Number);
+      for (const v of [precision, recall, f1]) assert.ok(v >= 0 && v <= 1, `a metric in [0, 1]: ${await row.innerText()}`);
+      assert.ok(Number.isInteger(support) && support > 0, `support of ${await row.innerText()}`);
+    }
+    const micro = (await table.locator('tfoot tr', { hasText: 'micro avg' }).locator('td').allInnerTexts()).map(Number);
+    assert.ok(Math.abs(micro[2] - statusF1) <= 0.0051, `the report's micro-F1 ${micro[2]} is the status bar's ${statusF1}`);
+    const charts = frame.locator('svg[class^="plot"]');
+    await charts.first().waitFor({ timeout: UI_WAIT });
+    assert.ok(await charts.count() >= genres.length, `Observable Plot charts rendered (${await charts.count()})`);
+    assert.ok(await charts.first().locator('rect, path').count() > 0, 'the first chart has marks');
+    // Screenshots: the top (run facts, classification report), the charts, and the curves further down.
+    const n = theme === 'dark' ? 3 : 6;
+    const scrollTo = (heading: string) => frame.locator('h2', { hasText: heading })
+      .evaluate((h) => (h as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'start' }));
+    await frame.locator('html').evaluate((e) => ((e as unknown as { scrollTop: number }).scrollTop = 0));
+    await screenshot(page, `0${n}-report-${theme}-top`);
+    await scrollTo('Text vs poster');
+    await screenshot(page, `0${n + 1}-report-${theme}-charts`);
+    await scrollTo('Precision–recall');
+    await screenshot(page, `0${n + 2}-report-${theme}-curves`);
+  }
+
+  test('the report shows a row per genre and Observable Plot charts (dark theme)', (t) => step(t, async () => {
+    await runCommand(page, 'Genre Lens: Show Genre Report');
+    await page.locator('.tab', { hasText: 'Genre Report' }).waitFor({ timeout: UI_WAIT });
+    assert.match(await page.locator('.monaco-workbench').getAttribute('class') ?? '', /\bvs-dark\b/);
+    await checkReport('dark');
+  }));
+
+  test('the report follows a switch to a light theme', (t) => step(t, async () => {
+    await runCommand(page, 'Preferences: Color Theme');
+    await pickQuickItem(page, 'Light Modern');
+    await quickInput(page).waitFor({ state: 'hidden', timeout: UI_WAIT });
+    await page.locator('.monaco-workbench.vs:not(.vs-dark)').waitFor({ timeout: UI_WAIT });
+    await reportFrame(page).locator('body.vscode-light').waitFor({ timeout: UI_WAIT });
+    await checkReport('light');
+  }));
+});

@@ -1,0 +1,231 @@
+// End-to-end harness: packages the extension as a VSIX, installs it into an isolated code-server (a real VS Code in
+// the browser), starts code-server on a free loopback port with a temp workspace, and drives it with Debian's
+// chromium through playwright-core. code-server and chromium live outside the project (scripts/setup-e2e.sh).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+
+export const REPO = path.resolve(__dirname, '../..');
+export const RESULTS = path.join(REPO, 'test-results', 'e2e');
+/** Generous waits on conditions, never on the clock alone. */
+export const UI_WAIT = 120_000;
+export const TRAIN_WAIT = 20 * 60_000;
+
+const isExecutable = (p: string) => {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+};
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
+}
+
+export function findChromium(): string | undefined {
+  const env = process.env.GENRE_LENS_CHROMIUM;
+  if (env) return isExecutable(env) ? env : undefined;
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(isExecutable) ?? onPath('chromium');
+}
+
+export function findCodeServer(): string | undefined {
+  const env = process.env.GENRE_LENS_CODE_SERVER;
+  if (env) return isExecutable(env) ? env : undefined;
+  const home = process.env.GENRE_LENS_E2E_HOME ?? path.join(os.homedir(), '.cache', 'genre-lens-e2e');
+  const installed = path.join(home, 'code-server', 'node_modules', '.bin', 'code-server');
+  return isExecutable(installed) ? installed : onPath('code-server');
+}
+
+/** Why the end-to-end tests cannot run here, or null when chromium and code-server are both installed. */
+export function missingTools(): string | null {
+  const missing = [!findChromium() && 'chromium (apt-get install chromium)', !findCodeServer() && 'code-server 4.100.3']
+    .filter(Boolean);
+  return missing.length ? `${missing.join(' and ')} not installed: run scripts/setup-e2e.sh to run the end-to-end tests` : null;
+}
+
+function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
+  }
+  return r.stdout + r.stderr;
+}
+
+/**
+ * Builds dist/ and packages the extension with vsce into `dir`. vsce lists the production dependencies with
+ * `npm list --production --parseable`, which exits 1 here (ELSPROBLEMS) because the project installs with
+ * legacy-peer-deps and some packages' optional peers are absent or older, while printing the complete list. A tiny
+ * `npm` wrapper, first on vsce's PATH, passes that list through; every other npm call goes straight to npm.
+ */
+export function packageExtension(dir: string): { vsix: string; bytes: number; log: string } {
+  run(process.execPath, ['scripts/build.mjs']);
+  const realNpm = onPath('npm');
+  if (!realNpm) throw new Error('npm is not on PATH');
+  const shimDir = path.join(dir, 'npm-shim');
+  fs.mkdirSync(shimDir, { recursive: true });
+  fs.writeFileSync(path.join(shimDir, 'npm'), `#!/bin/sh
+if [ "$1" = list ]; then
+  out=$("${realNpm}" "$@"); rc=$?
+  printf '%s\\n' "$out"
+  if [ "$rc" = 1 ] && [ -n "$out" ]; then exit 0; fi
+  exit "$rc"
+fi
+exec "${realNpm}" "$@"
+`, { mode: 0o755 });
+  const vsix = path.join(dir, 'genre-lens.vsix');
+  const log = run(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-yarn', '--allow-missing-repository', '--skip-license',
+    '-o', vsix], { env: { ...process.env, PATH: `${shimDir}${path.delimiter}${process.env.PATH ?? ''}` } });
+  return { vsix, bytes: fs.statSync(vsix).size, log };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CodeServer {
+  url: string;
+  workspace: string;
+  userDataDir: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts code-server with everything isolated in `root` (HOME, user data, extensions, cache), the VSIX installed
+ * and `settings` as the user settings, opening `workspace`.
+ */
+export async function startCodeServer(opts: { bin: string; root: string; vsix: string; workspace: string; settings: Record<string, unknown>; logFile: string }): Promise<CodeServer> {
+  const { bin, root, vsix, workspace, settings, logFile } = opts;
+  const home = path.join(root, 'home');
+  const userDataDir = path.join(root, 'user-data');
+  const extensionsDir = path.join(root, 'extensions');
+  const cache = path.join(root, 'genre-lens-cache');
+  for (const d of [home, extensionsDir, cache, path.join(userDataDir, 'User')]) fs.mkdirSync(d, { recursive: true });
+  fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  const models = path.resolve(REPO, '../shared/models');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'),
+    XDG_CACHE_HOME: path.join(home, '.cache'), GENRE_LENS_CACHE: cache,
+  };
+  delete env.GENRE_LENS_MODELS;
+  if (fs.existsSync(models)) env.GENRE_LENS_MODELS = models;
+  for (const k of Object.keys(env)) if (k.startsWith('VSCODE_') || k.startsWith('npm_')) delete env[k];
+  const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
+  const installLog = run(bin, [...common, '--install-extension', vsix], { env, cwd: root });
+  fs.writeFileSync(logFile, `$ code-server --install-extension ${vsix}\n${installLog}\n`);
+  const port = await freePort();
+  const args = [...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
+    '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', workspace];
+  const out = fs.openSync(logFile, 'a');
+  fs.writeSync(out, `$ code-server ${args.join(' ')}\n`);
+  // Its own process group, so stop() ends code-server and everything it started (extension host, the daemon).
+  const child: ChildProcess = spawn(bin, args, { cwd: workspace, env, detached: true, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  let exited: string | null = null;
+  child.on('exit', (code, signal) => (exited = `code-server exited (${code ?? signal}); see ${logFile}`));
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (exited) throw new Error(exited);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url: `${url}/?folder=${encodeURIComponent(workspace)}`, workspace, userDataDir, logFile,
+    stop: async () => {
+      if (exited || child.pid === undefined) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 10_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function launchChromium(executablePath: string): Promise<Browser> {
+  // playwright gives the browser a fresh temporary profile (--user-data-dir) and removes it on close.
+  return chromium.launch({
+    executablePath, headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** The visible quick-input (command palette / quick pick) widget. */
+export const quickInput = (page: Page): Locator => page.locator('.quick-input-widget:visible');
+
+/**
+ * F1, type the command's title, run it. The palette lists the commands known when it opens, and an extension's
+ * contributions arrive some seconds after the workbench shows: reopen it until the command is there.
+ */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  const box = quickInput(page);
+  const input = box.locator('input.input');
+  const row = box.locator('.monaco-list-row', { hasText: title }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ timeout: UI_WAIT });
+    await input.fill(`>${title}`);
+    try {
+      await row.waitFor({ timeout: 10_000 });
+      break;
+    } catch (e) {
+      if (attempt >= 20) throw e;
+      await page.keyboard.press('Escape');
+      await box.waitFor({ state: 'hidden', timeout: UI_WAIT });
+    }
+  }
+  await row.click();
+}
+
+/** Waits for a quick pick titled like `title` and picks its row containing `label`. */
+export async function pickQuickItem(page: Page, label: string, title?: string | RegExp): Promise<void> {
+  const box = quickInput(page);
+  if (title) await box.locator('.quick-input-title', { hasText: title }).waitFor({ timeout: UI_WAIT });
+  const row = box.locator('.monaco-list-row', { hasText: label }).first();
+  await row.waitFor({ timeout: UI_WAIT });
+  await row.click();
+}
+
+/** The Genre Lens status-bar item. */
+export const statusItem = (page: Page): Locator => page.locator('.statusbar-item', { hasText: /Genre:/ });
+
+/** The document inside the report webview (webview host iframe → its active frame). */
+export const reportFrame = (page: Page): FrameLocator =>
+  page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const file = path.join(RESULTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}

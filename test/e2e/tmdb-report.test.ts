@@ -1,0 +1,101 @@
+// End-to-end: the report of a model trained on the real TMDB split (../shared/data/tmdb5000, trained with the
+// `genre-lens` CLI into the workspace's .genre-lens/, where the extension finds it), opened in code-server in a dark
+// and a light theme, with screenshots of the table, the ablation chart and the confusion-matrix grid.
+// Skips when ../shared (or chromium / code-server) is absent.
+import { after, before, describe, test, type TestContext } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import {
+  REPO, RESULTS, UI_WAIT, findChromium, findCodeServer, launchChromium, missingTools, packageExtension, pickQuickItem, quickInput,
+  reportFrame, runCommand, screenshot, startCodeServer, statusItem, type CodeServer,
+} from './harness';
+
+const tmdb = path.resolve(REPO, '../shared/data/tmdb5000');
+const models = path.resolve(REPO, '../shared/models');
+const skipReason = missingTools() ?? (fs.existsSync(path.join(tmdb, 'train.csv')) && fs.existsSync(models) ? null : `${tmdb} is absent`);
+
+let root = '';
+let server: CodeServer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+let genres: string[] = [];
+
+function guarded(fn: () => Promise<void>) {
+  return async (t: TestContext) => {
+    if (skipReason) return t.skip(skipReason);
+    try {
+      await fn();
+    } catch (e) {
+      await page?.screenshot({ path: path.join(RESULTS, `failure-tmdb-${t.name.replace(/[^\w]+/g, '-')}.png`) }).catch(() => undefined);
+      throw e;
+    }
+  };
+}
+
+describe('the report of a TMDB model in code-server', () => {
+  before(async () => {
+    if (skipReason) return;
+    fs.mkdirSync(RESULTS, { recursive: true });
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-e2e-tmdb-'));
+    const pkg = packageExtension(root); // builds dist/ too
+    const workspace = path.join(root, 'workspace');
+    fs.mkdirSync(workspace);
+    // Train as a user would from a terminal in the workspace: the model lands in workspace/.genre-lens/.
+    const out = execFileSync(process.execPath, [path.join(REPO, 'dist/server/cli.js'), 'train', path.join(tmdb, 'train.csv'),
+      '--eval', path.join(tmdb, 'test.csv'), '--json', '--no-progress'], { cwd: workspace, maxBuffer: 1 << 26,
+      env: { ...process.env, GENRE_LENS_MODELS: models, GENRE_LENS_CACHE: process.env.GENRE_LENS_CACHE ?? path.join(root, 'cache') } });
+    const result = JSON.parse(out.toString()) as { genres: string[]; metrics: { micro: { f1: number } } };
+    genres = result.genres;
+    console.log(`# TMDB model: ${genres.length} genres, micro-F1 ${result.metrics.micro.f1.toFixed(3)}`);
+    server = await startCodeServer({
+      bin: findCodeServer()!, root, vsix: pkg.vsix, workspace, logFile: path.join(RESULTS, 'code-server-tmdb.log'),
+      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'extensions.ignoreRecommendations': true },
+    });
+    browser = await launchChromium(findChromium()!);
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(server.url);
+    await statusItem(page).filter({ hasText: /Genre: micro-F1/ }).waitFor({ timeout: UI_WAIT });
+  });
+
+  after(async () => {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  async function shoot(theme: 'dark' | 'light'): Promise<void> {
+    const frame = reportFrame(page);
+    await frame.locator(`body.vscode-${theme}`).waitFor({ timeout: UI_WAIT });
+    const table = frame.locator('table.report:not(.compact)');
+    await table.locator('tbody tr').first().waitFor({ timeout: UI_WAIT });
+    assert.deepEqual((await table.locator('tbody tr td:first-child').allInnerTexts()).map((s) => s.trim()), genres);
+    assert.equal(await frame.locator('table.compact tbody tr').count(), 3, 'text + poster, text only, poster only');
+    const matrices = frame.locator('h2', { hasText: 'Confusion matrices' }).locator('xpath=..').locator('figure');
+    assert.equal(await matrices.count(), genres.length, 'one confusion matrix per genre');
+    const scrollTo = (heading: string) => frame.locator('h2', { hasText: heading })
+      .evaluate((h) => (h as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'start' }));
+    await scrollTo('Classification report');
+    await screenshot(page, `tmdb-report-${theme}-table`);
+    await scrollTo('Text vs poster');
+    await screenshot(page, `tmdb-report-${theme}-ablation`);
+    await scrollTo('Confusion matrices');
+    await screenshot(page, `tmdb-report-${theme}-confusion`);
+  }
+
+  test('dark theme: table, ablation chart and confusion matrices', guarded(async () => {
+    await runCommand(page, 'Genre Lens: Show Genre Report');
+    await shoot('dark');
+  }));
+
+  test('light theme: the same, legible', guarded(async () => {
+    await runCommand(page, 'Preferences: Color Theme');
+    await pickQuickItem(page, 'Light Modern');
+    await quickInput(page).waitFor({ state: 'hidden', timeout: UI_WAIT });
+    await shoot('light');
+  }));
+});
