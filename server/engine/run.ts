@@ -271,7 +271,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
 
   const layout = extractor.layout;
   const labels = labelColumns(trainRows, genres);
-  const evalTruth = toRows(labelColumns(evalRows, genres), evalRows.length);
+  const evalCols = labelColumns(evalRows, genres);
+  const evalTruth = toRows(evalCols, evalRows.length);
   const variants: { name: 'both' | 'text' | 'poster'; cols: number[] | null }[] = [{ name: 'both', cols: null }];
   if (options.ablation !== false && encoders.image) {
     variants.push({ name: 'text', cols: modalityColumns(layout, 'text') }, { name: 'poster', cols: modalityColumns(layout, 'poster') });
@@ -309,7 +310,6 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     trainingSeconds: (Date.now() - started) / 1000, warnings,
   };
   const cooc = genres.map((_, i) => genres.map((_, j) => labels[i].reduce((s, v, r) => s + (v & labels[j][r]), 0)));
-  const evalCols = labelColumns(evalRows, genres);
   const report: Report = {
     formatVersion: MODEL_FORMAT_VERSION,
     run: { createdAt, dataset: manifest.dataset, evaluation, encoders: manifest.encoders, seed, trainingSeconds: manifest.trainingSeconds,
