@@ -123,7 +123,7 @@ function ablationChart(r: Report): Node {
     })));
   return el('div', {}, summary, chart(Plot.plot({
     width: 820, height: Math.max(240, r.genres.length * 3 * 9 + 60), marginLeft: 120, x: { label: 'F1 on evaluation rows', domain: [0, 1], grid: true },
-    y: { label: null }, fy: { label: null, domain: r.genres, axis: 'left' }, color: { legend: true, domain: ['text + poster', 'text only', 'poster only'] },
+    y: { label: null, domain: ['text + poster', 'text only', 'poster only'] }, fy: { label: null, domain: r.genres, axis: 'left' }, color: { legend: true, domain: ['text + poster', 'text only', 'poster only'] },
     marks: [Plot.barX(data, { x: 'f1', y: 'model', fy: 'genre', fill: 'model', tip: true }), Plot.axisY({ ticks: [] }), Plot.ruleX([0])],
   })));
 }
