@@ -4,6 +4,7 @@
 // (scripts/setup-e2e.sh installs both).
 import { after, before, describe, test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -198,5 +199,17 @@ describe('Genre Lens in code-server', () => {
     await page.locator('.monaco-workbench.vs:not(.vs-dark)').waitFor({ timeout: UI_WAIT });
     await reportFrame(page).locator('body.vscode-light').waitFor({ timeout: UI_WAIT });
     await checkReport('light');
+  }));
+
+  test('a crashed daemon is restarted with a message, and comes back with the model', (t) => step(t, async () => {
+    const daemons = execFileSync('pgrep', ['-f', `${path.basename(root)}/extensions/.*dist/server/server.js`]).toString().trim().split('\n').map(Number);
+    assert.ok(daemons.length >= 1, 'the daemon process is running');
+    for (const pid of daemons) process.kill(pid, 'SIGKILL');
+    const toast = page.locator('.notification-toast', { hasText: 'the daemon stopped unexpectedly and is being restarted' });
+    await toast.waitFor({ timeout: UI_WAIT });
+    await statusItem(page).filter({ hasText: /Genre: micro-F1 \d\.\d\d/ }).waitFor({ timeout: UI_WAIT });
+    const again = execFileSync('pgrep', ['-f', `${path.basename(root)}/extensions/.*dist/server/server.js`]).toString().trim().split('\n').map(Number);
+    assert.ok(again.every((pid) => !daemons.includes(pid)), 'a new daemon process');
+    await screenshot(page, '09-daemon-restarted');
   }));
 });
