@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { sha256Hex } from './fetchCache';
-import { POSTER_PREPROCESS, POSTER_SIZE, encodePosters } from './posterPixels';
+import { POSTER_PREPROCESS, POSTER_SIZE, posterEncoder } from './posterPixels';
 import { ensureWasmBackend, memoryHandler, toArrayBuffer } from './tfWasm';
 import type { EncoderIdentity, ImageEncoder } from './types';
 
@@ -87,14 +87,7 @@ export async function loadNsfwjsImageEncoder(options: NsfwjsImageOptions = {}): 
     fallback: true,
   };
   const batchSize = Math.max(1, options.batchSize ?? 16);
-  return {
-    id: identity.id,
-    version: identity.version,
-    dim: DIM,
-    identity: () => ({ ...identity }),
-    encode: (posters, opts) => encodePosters(posters, { dim: DIM, itemFloats: ITEM_FLOATS, fill, infer }, batchSize, opts),
-    async dispose() {
-      full.dispose();
-    },
-  };
+  return posterEncoder(identity, { dim: DIM, itemFloats: ITEM_FLOATS, fill, infer }, batchSize, async () => {
+    full.dispose();
+  });
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { defaultCacheDir, fetchToCache, sha256Hex } from './fetchCache';
-import { POSTER_PREPROCESS, POSTER_SIZE, encodePosters } from './posterPixels';
+import { POSTER_PREPROCESS, POSTER_SIZE, posterEncoder } from './posterPixels';
 import type { EncoderIdentity, ImageEncoder } from './types';
 
 export const MOBILENETV2_INT8_FILE = 'mobilenetv2-12-int8.onnx';
@@ -146,13 +146,5 @@ export async function loadOnnxImageEncoder(model: LocatedModel, options: OnnxIma
     fallback: false,
   };
   const batchSize = Math.max(1, options.batchSize ?? 16);
-  return {
-    id: identity.id,
-    version: identity.version,
-    dim: DIM,
-    identity: () => ({ ...identity }),
-    encode: (posters, opts) =>
-      encodePosters(posters, { dim: DIM, itemFloats: 3 * HW, fill: fillImagenetNchw, infer }, batchSize, opts),
-    dispose: () => session.release(),
-  };
+  return posterEncoder(identity, { dim: DIM, itemFloats: 3 * HW, fill: fillImagenetNchw, infer }, batchSize, () => session.release());
 }

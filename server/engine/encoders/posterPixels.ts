@@ -8,7 +8,7 @@
 
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import sharp from 'sharp';
-import type { EncodeOptions, ImageBatchResult, PosterInput } from './types';
+import type { EncodeOptions, EncoderIdentity, ImageBatchResult, ImageEncoder, PosterInput } from './types';
 
 export const POSTER_SIZE = 224;
 export const POSTER_PREPROCESS = 'sharp: auto-orient, sRGB, alpha dropped, resize fill 224x224 (no crop)';
@@ -112,4 +112,16 @@ export async function encodePosters(
     opts.onProgress?.(Math.min(nextStart, n), n);
   }
   return { vectors, missing, reasons };
+}
+
+/** An ImageEncoder running `net` through encodePosters, described by `identity`. */
+export function posterEncoder(identity: EncoderIdentity, net: PosterNetwork, batchSize: number, dispose: () => Promise<void>): ImageEncoder {
+  return {
+    id: identity.id,
+    version: identity.version,
+    dim: net.dim,
+    identity: () => ({ ...identity }),
+    encode: (posters, opts) => encodePosters(posters, net, batchSize, opts),
+    dispose,
+  };
 }
