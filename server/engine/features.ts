@@ -107,9 +107,12 @@ export class FeatureExtractor {
 
   private async encodeTexts(texts: string[], options: Omit<FeatureOptions, 'cacheDir'>): Promise<Float32Array[]> {
     const keys = texts.map((t) => EmbeddingCache.keyOf(t));
-    const todo = [...new Set(keys.filter((k) => !this.textCache.get(k)))];
-    const inputs = todo.map((k) => texts[keys.indexOf(k)]);
-    const cached = keys.length - keys.filter((k) => todo.includes(k)).length;
+    // Texts not in the cache yet, each distinct text once.
+    const missing = new Map<string, string>();
+    keys.forEach((k, i) => !this.textCache.get(k) && missing.set(k, texts[i]));
+    const todo = [...missing.keys()];
+    const inputs = [...missing.values()];
+    const cached = keys.filter((k) => !missing.has(k)).length;
     // Encode in chunks so progress is saved to the cache as it goes (an interrupted run resumes); large chunks let
     // the encoder batch texts of similar length together.
     const chunk = 256;
