@@ -151,7 +151,6 @@ connection.onRequest(Requests.train, async (params: TrainParams, token: Cancella
     const loaded = loadModel(r.modelDir);
     return { model: summarize(loaded), warnings: r.warnings };
   } catch (e) {
-    training = null;
     if (e instanceof JobCancelled) throw new Error('Training was cancelled; the previous model is unchanged.');
     throw e;
   } finally {
