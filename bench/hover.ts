@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   conn.listen();
   const onnx = fs.existsSync(path.join(sharedModels, 'mobilenetv2-12-int8.onnx'));
   await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(work).href, capabilities: { window: { workDoneProgress: true } },
-    initializationOptions: onnx ? { modelsDirectory: sharedModels } : { imageEncoder: 'nsfwjs' } });
+    initializationOptions: { trusted: true, ...(onnx ? { modelsDirectory: sharedModels } : { imageEncoder: 'nsfwjs' }) } });
   await conn.sendNotification('initialized', {});
   const file = path.join(work, 'data/movies.csv');
   const uri = pathToFileURL(file).href;

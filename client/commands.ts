@@ -1,5 +1,6 @@
 // The command-palette commands: Train Genre Model on CSV… (pick a file, confirm columns, choose the evaluation
-// split, train with a cancellable progress notification), Predict Genres for This File, Select Model, Restart Daemon.
+// split, train with a cancellable progress notification), Predict Genres for This File, Select Model, Delete Old
+// Models…, Restart Daemon. Training and predicting need a trusted workspace (the daemon refuses them too).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressReport } from 'vscode-languageclient/node';
@@ -7,6 +8,12 @@ import { ColumnSettings, ModelState, Requests, TrainParams } from '../server/pro
 import { DATA_EXCLUDE, DATA_GLOB, predictionsPath } from './format';
 
 const isData = (uri: vscode.Uri) => /\.(csv|tsv|json|jsonl|ndjson)$/i.test(uri.fsPath);
+
+function requireTrust(what: string): void {
+  if (!vscode.workspace.isTrusted) {
+    throw new Error(`${what} needs a trusted workspace: this one is in Restricted Mode (Manage Workspace Trust to change it).`);
+  }
+}
 
 async function pickDataFile(title: string, exclude?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document.uri;
@@ -49,6 +56,7 @@ async function confirmColumns(client: LanguageClient, data: vscode.Uri): Promise
 }
 
 async function train(client: LanguageClient, log: vscode.LogOutputChannel, uri?: vscode.Uri): Promise<void> {
+  requireTrust('Training');
   const data = uri && isData(uri) ? uri : await pickDataFile('Train a genre model on…');
   if (!data) return;
   const columns = await confirmColumns(client, data);
@@ -96,6 +104,7 @@ async function train(client: LanguageClient, log: vscode.LogOutputChannel, uri?:
 }
 
 async function predictFile(client: LanguageClient, uri?: vscode.Uri): Promise<void> {
+  requireTrust('Predicting a file');
   const data = uri && isData(uri) ? uri : vscode.window.activeTextEditor?.document.uri;
   if (!data || !isData(data)) throw new Error('Open a CSV, JSON or JSONL file of movies first.');
   const out = predictionsPath(data.fsPath);
@@ -122,6 +131,25 @@ async function selectModel(client: LanguageClient): Promise<void> {
   if (s.state === 'error') throw new Error(s.message);
 }
 
+/** Asks the daemon what retention would delete, confirms with a modal dialog, then deletes. */
+async function deleteOldModels(client: LanguageClient): Promise<void> {
+  const keep = vscode.workspace.getConfiguration('genreLens').get<number>('keepModels');
+  const plan = await client.sendRequest(Requests.deleteOldModels, { keep, dryRun: true });
+  if (!plan.deleted.length) {
+    void vscode.window.showInformationMessage(`Genre Lens: nothing to delete; the store keeps ${plan.kept.length} model(s).`);
+    return;
+  }
+  const names = plan.deleted.map((d) => path.basename(d));
+  const ok = await vscode.window.showWarningMessage(`Delete ${plan.deleted.length} old genre model(s) from ${plan.store}?`, {
+    modal: true,
+    detail: `Kept: ${plan.kept.length} (the newest ${keep ?? 5}, the current and any selected model).\nDeleted:\n${names.slice(0, 15).join('\n')}` +
+      `${names.length > 15 ? `\n… and ${names.length - 15} more` : ''}`,
+  }, 'Delete');
+  if (ok !== 'Delete') return;
+  const done = await client.sendRequest(Requests.deleteOldModels, { keep });
+  void vscode.window.showInformationMessage(`Genre Lens: deleted ${done.deleted.length} old model(s); ${done.kept.length} kept.`);
+}
+
 export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, log: vscode.LogOutputChannel,
   state: () => ModelState): void {
   const guard = (fn: (...args: never[]) => Promise<void>) => async (...args: never[]) => {
@@ -137,6 +165,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     vscode.commands.registerCommand('genreLens.train', guard((uri?: vscode.Uri) => train(client, log, uri))),
     vscode.commands.registerCommand('genreLens.predictFile', guard((uri?: vscode.Uri) => predictFile(client, uri))),
     vscode.commands.registerCommand('genreLens.selectModel', guard(() => selectModel(client))),
+    vscode.commands.registerCommand('genreLens.deleteOldModels', guard(() => deleteOldModels(client))),
     vscode.commands.registerCommand('genreLens.cancelTraining', guard(async () => {
       if (state().state === 'training') await client.sendRequest(Requests.cancelTraining);
     })),

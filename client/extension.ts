@@ -7,23 +7,19 @@ import {
 } from 'vscode-languageclient/node';
 import { DaemonSettings, ModelState, Notifications, Requests } from '../server/protocol';
 import { registerCommands } from './commands';
+import { buildDaemonSettings } from './settings';
 import { statusText } from './format';
 import { ReportPanel } from './reportPanel';
 
 let client: LanguageClient | undefined;
 
+/** The settings for the daemon. Machine-scoped ones come from the user's settings only (see client/settings.ts),
+ * and `trusted` follows Workspace Trust: in Restricted Mode the daemon downloads nothing and refuses to train. */
 function daemonSettings(context: vscode.ExtensionContext): DaemonSettings {
   const c = vscode.workspace.getConfiguration('genreLens');
-  return {
-    imageEncoder: c.get('imageEncoder'),
-    modelsDirectory: c.get('modelsDirectory') || process.env.GENRE_LENS_MODELS || undefined,
-    imageModelUrl: c.get('imageModelUrl') || undefined,
-    modelStore: c.get('modelStore') || undefined,
-    cacheDirectory: c.get('cacheDirectory') || process.env.GENRE_LENS_CACHE || path.join(context.globalStorageUri.fsPath, 'cache'),
-    posterBaseUrl: c.get('posterBaseUrl') || undefined,
-    columns: c.get('columns') ?? {},
-    seed: c.get('seed'),
-  };
+  return buildDaemonSettings((key) => c.inspect(key), {
+    trusted: vscode.workspace.isTrusted, env: process.env, defaultCache: path.join(context.globalStorageUri.fsPath, 'cache'),
+  });
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -55,7 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', language: 'csv' }, { scheme: 'file', language: 'json' }, { scheme: 'file', language: 'jsonl' },
       { scheme: 'untitled', language: 'csv' }, { scheme: 'file', pattern: '**/*.{csv,tsv,jsonl,ndjson}' },
     ],
-    initializationOptions: daemonSettings(context),
+    initializationOptions: () => daemonSettings(context), // re-read on every (re)start
     outputChannel: log,
     errorHandler: {
       error: () => ({ action: ErrorAction.Continue }),
@@ -86,6 +82,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(lc.onNotification(Notifications.status, showState));
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
     if (e.affectsConfiguration('genreLens')) void lc.sendNotification('workspace/didChangeConfiguration', { settings: { genreLens: daemonSettings(context) } });
+  }));
+  // Trust granted: restart the daemon so it starts with downloads and training allowed.
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+    log.info('Workspace trusted: restarting the daemon with downloads and training allowed.');
+    void lc.restart();
   }));
   registerCommands(context, lc, log, () => lastState);
   ReportPanel.register(context, lc);

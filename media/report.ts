@@ -36,10 +36,12 @@ const section = (title: string, ...children: Node[]) => el('section', {}, el('h2
 function facts(r: Report): Node {
   const run = r.run;
   const ev = run.evaluation.kind === 'file' ? `file ${run.evaluation.path} (${run.evaluation.rows} rows)` : `${Math.round(run.evaluation.fraction * 100)}% held out, stratified (${run.evaluation.rows} rows)`;
+  const overlap = run.evaluation.kind === 'file' ? run.evaluation.overlap : undefined;
+  const leak = overlap ? `; ${overlap.sameFile ? 'the training file itself, ' : ''}${overlap.rows} rows also in training: metrics are optimistic` : '';
   const enc = (e: Report['run']['encoders']['text'] | null) => (e ? `${e.id} ${e.version} (${e.dim}-d${e.fallback ? ', fallback' : ''})` : 'none');
   const rows: [string, string][] = [
     ['Dataset', run.dataset.path], ['Rows', `${run.dataset.rows} (${run.dataset.trainRows} for training, ${run.dataset.unlabeledRows} without genres)`],
-    ['Evaluation', ev], ['Text encoder', enc(run.encoders.text)], ['Poster encoder', enc(run.encoders.image)],
+    ['Evaluation', ev + leak], ['Text encoder', enc(run.encoders.text)], ['Poster encoder', enc(run.encoders.image)],
     ['Posters missing', `${run.posters.missingTrain} training rows, ${run.posters.missingEval} evaluation rows`],
     ['Seed', String(run.seed)], ['Training time', `${run.trainingSeconds.toFixed(1)} s`], ['Trained', new Date(run.createdAt).toLocaleString()],
   ];
@@ -129,13 +131,16 @@ function ablationChart(r: Report): Node {
 }
 
 function cooccurrenceChart(r: Report): Node {
-  const data = r.genres.flatMap((a, i) => r.genres.map((b, j) => ({ a, b, n: r.cooccurrence[i][j] })));
-  const max = Math.max(1, ...data.map((d) => d.n));
+  // Only trained genres have a row (an untrained genre's row is empty).
+  const shown = r.genres.flatMap((g, i) => (r.cooccurrence[i]?.length ? [{ g, i }] : []));
+  const names = shown.map((s) => s.g);
+  const data = shown.flatMap((a) => shown.map((b) => ({ a: a.g, b: b.g, n: r.cooccurrence[a.i][b.i] ?? 0 })));
+  const max = data.reduce((m, d) => Math.max(m, d.n), 1);
   return chart(Plot.plot({
-    width: 640, height: 600, marginLeft: 120, marginBottom: 110, x: { label: null, tickRotate: -45, domain: r.genres }, y: { label: null, domain: r.genres },
+    width: 640, height: 600, marginLeft: 120, marginBottom: 110, x: { label: null, tickRotate: -45, domain: names }, y: { label: null, domain: names },
     color: { type: 'sqrt', scheme: 'blues', legend: true, label: 'training rows with both genres' },
     marks: [Plot.cell(data, { x: 'b', y: 'a', fill: 'n', tip: true }),
-      Plot.text(r.genres.length <= 20 ? data : [], { x: 'b', y: 'a', text: (d: { n: number }) => (d.n ? String(d.n) : ''), fontSize: 8,
+      Plot.text(names.length <= 20 ? data : [], { x: 'b', y: 'a', text: (d: { n: number }) => (d.n ? String(d.n) : ''), fontSize: 8,
         fill: (d: { n: number }) => (Math.sqrt(d.n) > Math.sqrt(max) * 0.55 ? 'white' : 'black') })],
   }));
 }

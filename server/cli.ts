@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import * as cliProgress from 'cli-progress';
+import { parseColumnName, parseExistingDir, parseFraction, parseHttpUrl, parsePositiveInt, parseSeed, parseWorkers, parseWritableDir } from './cliOptions';
+import { addPruneCommand } from './cliPrune';
 import { ColumnOverrides, DatasetError } from './engine/data';
 import { formatReport, MultiLabelReport } from './engine/metrics';
 import { predictionsCsv, predictionsJson } from './engine/predictionsOut';
@@ -21,6 +23,8 @@ interface CommonFlags {
   textColumn?: string;
   genresColumn?: string;
   posterColumn?: string;
+  posterRoot?: string[];
+  allowPrivateNetwork?: boolean;
   json?: boolean;
   progress: boolean;
 }
@@ -35,6 +39,7 @@ function engineOptions(f: CommonFlags): EngineOptions {
     modelsDir: f.models, imageModelUrl: f.modelUrl, imageEncoder: f.imageEncoder,
     cacheDir: f.cache ?? undefined,
     dataset: { columns, posterBaseUrl: f.posterBaseUrl },
+    posterRoots: f.posterRoot, allowPrivateNetwork: f.allowPrivateNetwork,
   };
 }
 
@@ -77,12 +82,17 @@ function metricsJson(m: MultiLabelReport, thresholds?: number[]) {
 
 function addCommon(cmd: Command): Command {
   return cmd
-    .option('--models <dir>', 'folder holding mobilenetv2-12-int8.onnx (default: $GENRE_LENS_MODELS)')
-    .option('--model-url <url>', 'download the ONNX image model from this URL (sha256-checked, cached)')
+    .option('--models <dir>', 'folder holding mobilenetv2-12-int8.onnx (default: $GENRE_LENS_MODELS)', parseExistingDir)
+    .option('--model-url <url>', 'download the ONNX image model from this URL (sha256-checked, cached)', parseHttpUrl)
     .addOption(new Option('--image-encoder <name>', 'poster encoder').choices(['onnx', 'nsfwjs', 'none']))
-    .option('--cache <dir>', 'embedding and poster cache (default: $GENRE_LENS_CACHE or ~/.cache/genre-lens)')
-    .option('--poster-base-url <url>', 'base URL for TMDB poster paths like /abc.jpg')
-    .option('--title-column <name>').option('--text-column <name>').option('--genres-column <name>').option('--poster-column <name>')
+    .option('--cache <dir>', 'embedding and poster cache (default: $GENRE_LENS_CACHE or ~/.cache/genre-lens)', parseWritableDir)
+    .option('--poster-base-url <url>', 'base URL for TMDB poster paths like /abc.jpg', parseHttpUrl)
+    .option('--title-column <name>', 'column with the titles', parseColumnName).option('--text-column <name>', 'column with the descriptions', parseColumnName)
+    .option('--genres-column <name>', 'column with the genres', parseColumnName).option('--poster-column <name>', 'column with the posters', parseColumnName)
+    .option('--poster-root <dir>', 'a folder local posters may also be read from, beyond the data file\'s folder (repeatable; ' +
+      'also $GENRE_LENS_POSTER_ROOTS)', (v: string, prev: string[] = []) => [...prev, parseExistingDir(v)])
+    .option('--allow-private-network', 'let poster URLs from the dataset reach loopback and private addresses ' +
+      '(also $GENRE_LENS_ALLOW_PRIVATE_NETWORK=1)')
     .option('--json', 'print one JSON object on stdout instead of the text report')
     .option('--no-progress', 'no progress bars');
 }
@@ -98,16 +108,21 @@ export function buildProgram(): Command {
 
   addCommon(program.command('train <data>').description('train a model on a labelled dataset'))
     .option('--eval <file>', 'evaluate on this file instead of a held-out split')
-    .option('--eval-fraction <f>', 'share of rows held out for evaluation when no --eval is given', parseFloat, 0.2)
+    .option('--eval-fraction <f>', 'share of rows held out for evaluation when no --eval is given (between 0 and 1)', parseFraction, 0.2)
+    .option('--allow-eval-overlap', 'evaluate on --eval even if it is the training file or shares rows with it (recorded in the report)')
     .option('--out <dir>', 'model directory to write (default: a new model in .genre-lens/ of the current folder)')
-    .option('--seed <n>', 'random seed (splits, folds, LightGBM)', (v) => parseInt(v, 10), 42)
-    .option('--workers <n>', 'parallel LightGBM workers (default: number of cores)', (v) => parseInt(v, 10))
+    .option('--overwrite', 'let --out replace a Genre Lens model folder (anything else there is always refused)')
+    .option('--keep <n>', 'models the store keeps after training (default 5; the current and selected ones are always kept)', parsePositiveInt)
+    .option('--seed <n>', 'random seed (splits, folds, LightGBM), 0 to 2147483647', parseSeed, 42)
+    .option('--workers <n>', 'parallel LightGBM workers, 1 to 64 (default: number of cores)', parseWorkers)
     .option('--no-ablation', 'skip the text-only and poster-only comparison models')
-    .action(async (data: string, f: CommonFlags & { eval?: string; evalFraction: number; out?: string; seed: number; workers?: number; ablation: boolean }) => {
+    .option('--max-genres <n>', 'refuse a training file with more distinct genre names than this (default 100)', parsePositiveInt)
+    .action(async (data: string, f: CommonFlags & { eval?: string; evalFraction: number; allowEvalOverlap?: boolean; out?: string; overwrite?: boolean; keep?: number; seed: number;
+      workers?: number; ablation: boolean; maxGenres?: number }) => {
       const bars = progressReporter(f.progress);
       const result = await trainRun({
-        ...engineOptions(f), data, evalFile: f.eval, evalFraction: f.evalFraction, out: f.out, seed: f.seed, ablation: f.ablation,
-        train: f.workers ? { workers: f.workers } : {}, onProgress: bars.onProgress, onWarning: warnTo(f.json),
+        ...engineOptions(f), data, evalFile: f.eval, evalFraction: f.evalFraction, allowEvalOverlap: f.allowEvalOverlap, out: f.out, overwrite: f.overwrite, keep: f.keep, seed: f.seed, ablation: f.ablation,
+        maxGenres: f.maxGenres, train: f.workers ? { workers: f.workers } : {}, onProgress: bars.onProgress, onWarning: warnTo(f.json),
       }).finally(bars.stop);
       const { report } = result;
       if (f.json) {
@@ -121,8 +136,10 @@ export function buildProgram(): Command {
       }
       const out = process.stdout;
       out.write(`\nEvaluated on ${result.manifest.evaluation.rows} rows (${result.manifest.evaluation.kind === 'file' ? result.manifest.evaluation.path : 'held-out split'}), ` +
-        `trained on ${result.manifest.dataset.trainRows}.\n\n`);
-      out.write(formatReport(report.metrics) + '\n');
+        `trained on ${result.manifest.dataset.trainRows}.\n`);
+      const ev = result.manifest.evaluation;
+      if (ev.kind === 'file' && ev.overlap) out.write(`${ev.overlap.rows} evaluation rows are also training rows (--allow-eval-overlap): the metrics are optimistic.\n`);
+      out.write('\n' + formatReport(report.metrics) + '\n');
       const names = Object.keys(report.ablation) as (keyof typeof report.ablation)[];
       if (names.length > 1) {
         out.write('\nmodality      micro-F1  macro-F1  samples-F1\n');
@@ -157,6 +174,7 @@ export function buildProgram(): Command {
       else process.stdout.write(text);
     });
 
+  addPruneCommand(program);
   program.command('serve').description('run the language server (used by the VS Code extension)')
     .option('--stdio', 'talk LSP over stdin/stdout').option('--node-ipc').option('--socket <port>')
     .action(() => {

@@ -9,7 +9,7 @@ export function escapeMarkdown(text: string): string {
   return text
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
     .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`)
-    .replace(/\r?\n/g, ' ');
+    .replace(/\r\n|\r|\n|\u2028|\u2029/g, ' ');
 }
 
 const bar = (p: number) => '█'.repeat(Math.round(p * 10)).padEnd(10, '░');
@@ -37,12 +37,22 @@ export function renderPrediction(row: MovieRow, p: RowPrediction, modelLabel: st
   return lines.join('\n');
 }
 
-export function renderNoModel(reason: string | null): string {
+/** The "no model yet" hover; `reason` (e.g. why the model failed to load) is escaped. In Restricted Mode it says
+ * that training needs a trusted workspace instead of linking to the train command. */
+export function renderNoModel(reason: string | null, trusted = true): string {
+  const how = trusted
+    ? `[Train a genre model](command:${TRAIN_COMMAND}) on a labelled CSV, JSON or JSONL file to see predicted genres here` +
+      ' (or run `genre-lens train <data>` in this folder).'
+    : 'This workspace is in Restricted Mode: trust it (Manage Workspace Trust) to train a genre model here.';
   return [
     '**Genre Lens**: no genre model yet.',
     '',
-    `[Train a genre model](command:${TRAIN_COMMAND}) on a labelled CSV, JSON or JSONL file to see predicted genres here` +
-      ' (or run `genre-lens train <data>` in this folder).',
+    how,
     ...(reason ? ['', `*${escapeMarkdown(reason)}*`] : []),
   ].join('\n');
+}
+
+/** The hover when predicting a row failed; the message may quote a model file or a data file, so it is escaped. */
+export function renderError(message: string): string {
+  return `**Genre Lens**: cannot predict this row: ${escapeMarkdown(message)}`;
 }

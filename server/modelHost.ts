@@ -28,20 +28,26 @@ export function summarize(loaded: LoadedModel): ModelSummary {
     microF1: m.metrics.micro.f1, macroF1: m.metrics.macro.f1, samplesF1: m.metrics.samples.f1, evalRows: m.evaluation.rows };
 }
 
+/** The engine options, plus whether a hover may start a background poster download. */
+export type HostOptions = EngineOptions & { prefetchPosters?: boolean };
+
+/** The hover's note for a poster URL that is not in the cache and that hovers do not download. */
+export const NOT_PREFETCHED = 'poster not downloaded: hovers never download (turn on the genreLens.prefetchPosters setting, ' +
+  'or train on this file to download the posters)';
+
 export class ModelHost {
   private current: Ready | null = null;
   private watcher: fs.FSWatcher | null = null;
   private loadedFrom: string | null = null;
   lastError: string | null = null;
 
-  constructor(readonly store: string, private options: EngineOptions & { cacheDir?: string | null },
-    private readonly onChange: () => void) {}
+  constructor(readonly store: string, private options: HostOptions, private readonly onChange: () => void) {}
 
   get model(): LoadedModel | null {
     return this.current?.loaded ?? null;
   }
 
-  setOptions(options: EngineOptions): void {
+  setOptions(options: HostOptions): void {
     this.options = options;
   }
 
@@ -81,7 +87,8 @@ export class ModelHost {
       const loaded = loadModel(dir);
       const predictor = await OneVsRestPredictor.load(loaded.model);
       const extractor = loadModelEncoders(loaded.manifest, this.options)
-        .then((enc) => new FeatureExtractor(enc, this.options.cacheDir ?? null));
+        .then((enc) => new FeatureExtractor(enc, this.options.cacheDir ?? null,
+          { allowDownloads: this.options.allowDownloads, allowPrivateNetwork: this.options.allowPrivateNetwork }));
       extractor.catch(() => undefined); // reported when a hover needs it
       const old = this.current;
       this.current = { loaded, predictor, extractor };
@@ -95,20 +102,24 @@ export class ModelHost {
     }
   }
 
-  /** Predicts one row. Poster URLs are not downloaded here (a hover must not wait): such rows are text + cached poster only. */
+  /** Predicts one row. Poster URLs are never downloaded while a hover waits: such rows are text + cached poster only.
+   * Only with `prefetchPosters` (and downloads allowed) does a hover start a background download for the next time. */
   async predictRow(row: MovieRow): Promise<RowPrediction | null> {
     const ready = this.current;
     if (!ready) return null;
     const extractor = await ready.extractor;
     const f = await extractor.extract([row], { downloadPosters: false });
-    if (row.poster && row.poster.kind !== 'file' && f.posterMissingReason[0]?.includes('not downloaded')) {
-      extractor.downloadPoster(row.poster.url).catch(() => undefined); // ready for the next hover
+    let posterNote = f.posterMissingReason[0];
+    if (row.poster && row.poster.kind !== 'file' && posterNote?.includes('not downloaded')) {
+      if (this.options.prefetchPosters && this.options.allowDownloads !== false) {
+        extractor.downloadPoster(row.poster.url).catch(() => undefined); // ready for the next hover
+      } else posterNote = NOT_PREFETCHED;
     }
     const proba = ready.predictor.predictProba(f.X, 1);
     const decisions = ready.predictor.decide(proba);
     const genres = ready.loaded.manifest.genres.map((g, i) => ({ name: g.name, probability: proba[i][0], threshold: g.threshold,
       predicted: decisions[i][0] === 1, trained: g.booster !== null }));
-    return { genres, posterNote: f.posterMissingReason[0] };
+    return { genres, posterNote };
   }
 
   private async disposeReady(r: Ready): Promise<void> {

@@ -25,6 +25,16 @@ export interface DaemonSettings {
   posterBaseUrl?: string;
   columns?: ColumnSettings;
   seed?: number;
+  /** The workspace is trusted. Without it (Restricted Mode, or a client that does not say) nothing is downloaded and training is refused. */
+  trusted?: boolean;
+  /** Hovers may start a background download of a row's poster URL (default false: hovers never touch the network). */
+  prefetchPosters?: boolean;
+  /** Dataset-derived downloads (posters) may reach loopback and private addresses. */
+  allowPrivateNetwork?: boolean;
+  /** Extra folders local poster paths may be read from, beyond the dataset's folder and the workspace. */
+  posterRoots?: string[];
+  /** How many newest models a training keeps in the store (the current and the selected model are always kept). */
+  keepModels?: number;
 }
 
 /** With a `workDoneToken` the daemon reports progress on it; otherwise it creates its own progress. */
@@ -93,6 +103,20 @@ export interface SelectModelParams {
   dir: string | null;
 }
 
+export interface DeleteOldModelsParams {
+  /** How many newest models to keep; default the `keepModels` setting. */
+  keep?: number;
+  /** Only say what would be deleted. */
+  dryRun?: boolean;
+}
+
+export interface DeleteOldModelsResult {
+  store: string;
+  /** Model folders deleted (or, with dryRun, that would be). */
+  deleted: string[];
+  kept: string[];
+}
+
 export const Requests = {
   train: new RequestType<TrainParams, TrainResult, void>('genreLens/train'),
   cancelTraining: new RequestType0<boolean, void>('genreLens/cancelTraining'),
@@ -103,6 +127,7 @@ export const Requests = {
   getReport: new RequestType0<unknown, void>('genreLens/getReport'),
   listModels: new RequestType0<ModelSummary[], void>('genreLens/listModels'),
   selectModel: new RequestType<SelectModelParams, ModelState, void>('genreLens/selectModel'),
+  deleteOldModels: new RequestType<DeleteOldModelsParams, DeleteOldModelsResult, void>('genreLens/deleteOldModels'),
 };
 
 export const Notifications = {

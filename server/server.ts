@@ -8,32 +8,66 @@ import {
   CancellationToken, createConnection, Hover, InitializeResult, MarkupKind, ProposedFeatures, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Dataset, formatIssue, formatOf, parseDataset, readDataset, rowAt } from './engine/data';
-import { selectModel, STORE_DIR } from './engine/modelStore';
-import { EngineOptions, loadModel } from './engine/run';
-import { renderNoModel, renderPrediction } from './hover';
+import { Dataset, DatasetOptions, formatIssue, formatOf, parseDataset, readDataset, rowAt } from './engine/data';
+import { pruneStore, selectModel, STORE_DIR } from './engine/modelStore';
+import { readReport } from './engine/modelFiles';
+import { loadModel } from './engine/run';
+import { renderError, renderNoModel, renderPrediction } from './hover';
 import { JobCancelled, percentOf, runJob, RunningJob } from './jobs';
-import { ModelHost, summarize } from './modelHost';
+import { HostOptions, ModelHost, summarize } from './modelHost';
 import {
-  DaemonSettings, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, Requests, TrainParams, TrainResult,
+  DaemonSettings, DeleteOldModelsResult, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, Requests, TrainParams,
+  TrainResult,
 } from './protocol';
+import { DEFAULT_KEEP_MODELS, validateSettings } from './settings';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 let settings: DaemonSettings = {};
 let root = process.cwd();
 let host: ModelHost;
-let training: { job: RunningJob<{ modelDir: string; warnings: string[] }>; percent: number; phase: string } | null = null;
+/** The running training; set before the first await of a train request, so two trainings can never start at once. */
+interface Training { job: RunningJob<{ modelDir: string; warnings: string[] }> | null; cancelled: boolean; percent: number; phase: string }
+let training: Training | null = null;
+let pendingWarnings: string[] = [];
 
 const toPath = (uriOrPath: string) => (uriOrPath.startsWith('file:') ? fileURLToPath(uriOrPath) : path.resolve(root, uriOrPath));
 const storeDir = () => (settings.modelStore ? path.resolve(root, settings.modelStore) : path.join(root, STORE_DIR));
 
-function engineOptions(): EngineOptions {
+/** Only a client that says the workspace is trusted gets downloads and training (Restricted Mode otherwise). */
+const trusted = () => settings.trusted === true;
+const RESTRICTED = 'this workspace is in Restricted Mode: trust it (Manage Workspace Trust) to train or predict; hovers still work.';
+
+function engineOptions(): HostOptions {
   return {
     modelsDir: settings.modelsDirectory || undefined, imageModelUrl: settings.imageModelUrl || undefined,
     imageEncoder: settings.imageEncoder, cacheDir: settings.cacheDirectory || undefined,
     dataset: { posterBaseUrl: settings.posterBaseUrl || undefined, columns: { ...settings.columns } },
+    allowDownloads: trusted(), allowPrivateNetwork: settings.allowPrivateNetwork === true,
+    posterRoots: [root, ...(settings.posterRoots ?? []).map((r) => path.resolve(root, r))],
+    prefetchPosters: settings.prefetchPosters === true,
   };
+}
+
+/** Dataset options for reading a file here: local posters may come from its folder, the workspace and posterRoots. */
+function datasetOptions(): DatasetOptions {
+  const o = engineOptions();
+  return { ...o.dataset, posterRoots: o.posterRoots };
+}
+
+/** Validates settings from the client; bad values fall back to their defaults with a warning naming the setting. */
+function applySettings(raw: unknown): void {
+  const r = validateSettings(raw);
+  settings = r.settings;
+  pendingWarnings.push(...r.warnings);
+}
+
+function flushWarnings(): void {
+  for (const w of pendingWarnings) {
+    connection.console.warn(w);
+    void connection.window.showWarningMessage(`Genre Lens: ${w}`);
+  }
+  pendingWarnings = [];
 }
 
 function state(): ModelState {
@@ -48,7 +82,7 @@ const publishState = () => void connection.sendNotification(Notifications.status
 connection.onInitialize((params): InitializeResult => {
   const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
   if (folder) root = fileURLToPath(folder);
-  settings = (params.initializationOptions ?? {}) as DaemonSettings;
+  applySettings(params.initializationOptions);
   return {
     capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true },
     serverInfo: { name: 'genre-lens', version: '0.1.0' },
@@ -56,18 +90,22 @@ connection.onInitialize((params): InitializeResult => {
 });
 
 connection.onInitialized(async () => {
+  flushWarnings();
   host = new ModelHost(storeDir(), engineOptions(), publishState);
   await host.start();
   publishState();
 });
 
 connection.onDidChangeConfiguration((change) => {
-  const s = (change.settings as { genreLens?: DaemonSettings } | null)?.genreLens;
-  if (!s) return;
-  const storeChanged = (s.modelStore ?? '') !== (settings.modelStore ?? '');
-  settings = s;
+  const s = (change.settings as { genreLens?: unknown } | null)?.genreLens;
+  if (s === undefined || s === null) return;
+  // The model's encoders and poster reader are built from these: a change rebuilds the host.
+  const hostKey = () => JSON.stringify([storeDir(), { ...engineOptions(), dataset: undefined, prefetchPosters: undefined }]);
+  const before = hostKey();
+  applySettings(s);
+  flushWarnings();
   host.setOptions(engineOptions());
-  if (storeChanged) {
+  if (hostKey() !== before) {
     void host.dispose().then(() => {
       host = new ModelHost(storeDir(), engineOptions(), publishState);
       return host.start();
@@ -89,7 +127,7 @@ function datasetOf(doc: TextDocument): Dataset | null {
   let dataset: Dataset | null = null;
   if (format) {
     try {
-      dataset = parseDataset(doc.getText(), { ...engineOptions().dataset, fileName: file, format });
+      dataset = parseDataset(doc.getText(), { ...datasetOptions(), fileName: file, format });
     } catch {
       dataset = null; // not a movie dataset (or broken): no hover
     }
@@ -106,45 +144,50 @@ connection.onHover(async (params): Promise<Hover | null> => {
   if (!row) return null;
   const range = { start: row.range.start, end: row.range.end };
   const model = host.model;
-  if (!model) return { contents: { kind: MarkupKind.Markdown, value: renderNoModel(host.lastError) }, range };
+  if (!model) return { contents: { kind: MarkupKind.Markdown, value: renderNoModel(host.lastError, trusted()) }, range };
   try {
     const prediction = await host.predictRow(row);
     if (!prediction) return null;
     const label = `${path.basename(model.manifest.dataset.path)}, micro-F1 ${model.manifest.metrics.micro.f1.toFixed(3)}`;
     return { contents: { kind: MarkupKind.Markdown, value: renderPrediction(row, prediction, label) }, range };
   } catch (e) {
-    return { contents: { kind: MarkupKind.Markdown, value: `**Genre Lens**: cannot predict this row: ${String((e as Error).message ?? e)}` }, range };
+    return { contents: { kind: MarkupKind.Markdown, value: renderError(e instanceof Error ? e.message : String(e)) }, range };
   }
 });
 
 // ---- training and the other requests --------------------------------------------------------------------------
 
 connection.onRequest(Requests.train, async (params: TrainParams, token: CancellationToken): Promise<TrainResult> => {
+  if (!trusted()) throw new Error(`Cannot train: ${RESTRICTED}`);
   if (training) throw new Error('A training is already running; cancel it first.');
-  // Progress on the client's token (cancelled by cancelling the request), or the daemon's own cancellable progress.
-  const own = params.workDoneToken === undefined ? await connection.window.createWorkDoneProgress() : null;
-  const progress = own ?? connection.window.attachWorkDoneProgress(params.workDoneToken);
-  const data = toPath(params.data);
-  const opts = engineOptions();
-  const job = runJob<{ modelDir: string; warnings: string[] }>({
-    kind: 'train',
-    options: { ...opts, data, evalFile: params.evalFile ? toPath(params.evalFile) : undefined, evalFraction: params.evalFraction,
-      seed: params.seed ?? settings.seed, store: storeDir(), ablation: !params.skipAblation,
-      dataset: { ...opts.dataset, columns: { ...opts.dataset?.columns, ...params.columns } } },
-  }, (p) => {
-    if (!training) return;
-    training.percent = percentOf(p);
-    training.phase = p.phase;
-    const detail = p.total ? `${p.phase} ${p.done ?? 0}/${p.total}` : p.phase;
-    progress.report(training.percent, detail);
-    publishState();
-  }, (m) => connection.console.warn(m));
-  training = { job, percent: 0, phase: 'starting' };
-  progress.begin('Training genre model', 0, path.basename(data), true);
-  own?.token.onCancellationRequested(() => job.cancel());
-  token.onCancellationRequested(() => job.cancel());
-  publishState();
+  const slot: Training = { job: null, cancelled: false, percent: 0, phase: 'starting' };
+  training = slot; // claimed before any await
+  let progress: { report(percent: number, message?: string): void; done(): void } | null = null;
   try {
+    // Progress on the client's token (cancelled by cancelling the request), or the daemon's own cancellable progress.
+    const own = params.workDoneToken === undefined ? await connection.window.createWorkDoneProgress() : null;
+    const reporter = own ?? connection.window.attachWorkDoneProgress(params.workDoneToken);
+    progress = reporter;
+    const data = toPath(params.data);
+    const opts = engineOptions();
+    const job = runJob<{ modelDir: string; warnings: string[] }>({
+      kind: 'train',
+      options: { ...opts, data, evalFile: params.evalFile ? toPath(params.evalFile) : undefined, evalFraction: params.evalFraction,
+        seed: params.seed ?? settings.seed, store: storeDir(), keep: settings.keepModels ?? DEFAULT_KEEP_MODELS, ablation: !params.skipAblation,
+        dataset: { ...opts.dataset, columns: { ...opts.dataset?.columns, ...params.columns } } },
+    }, (p) => {
+      if (training !== slot) return;
+      slot.percent = percentOf(p);
+      slot.phase = p.phase;
+      reporter.report(slot.percent, p.total ? `${p.phase} ${p.done ?? 0}/${p.total}` : p.phase);
+      publishState();
+    }, (m) => connection.console.warn(m));
+    slot.job = job;
+    reporter.begin('Training genre model', 0, path.basename(data), true);
+    own?.token.onCancellationRequested(() => job.cancel());
+    token.onCancellationRequested(() => job.cancel());
+    if (slot.cancelled || token.isCancellationRequested) job.cancel();
+    publishState();
     const r = await job.result;
     training = null;
     await host.reload();
@@ -154,15 +197,16 @@ connection.onRequest(Requests.train, async (params: TrainParams, token: Cancella
     if (e instanceof JobCancelled) throw new Error('Training was cancelled; the previous model is unchanged.');
     throw e;
   } finally {
-    training = null;
-    progress.done();
+    if (training === slot) training = null;
+    progress?.done();
     publishState();
   }
 });
 
 connection.onRequest(Requests.cancelTraining, () => {
   if (!training) return false;
-  training.job.cancel();
+  training.cancelled = true;
+  training.job?.cancel();
   return true;
 });
 
@@ -170,13 +214,14 @@ connection.onRequest(Requests.modelStatus, () => state());
 
 connection.onRequest(Requests.detectColumns, async (params): Promise<DetectColumnsResult> => {
   const open = documents.get(params.data.startsWith('file:') ? params.data : pathToFileURL(toPath(params.data)).href);
-  const ds = open ? datasetOf(open) : await readDataset(toPath(params.data), engineOptions().dataset);
+  const ds = open ? datasetOf(open) : await readDataset(toPath(params.data), datasetOptions());
   if (!ds) throw new Error(`${params.data}: not a readable movie dataset`);
   return { format: ds.format, rows: ds.rows.length, labelledRows: ds.labels.known, available: ds.available, columns: ds.columns,
     genres: ds.genres, issues: ds.issues.slice(0, 20).map(formatIssue) };
 });
 
 connection.onRequest(Requests.predictFile, async (params): Promise<PredictFileResult> => {
+  if (!trusted()) throw new Error(`Cannot predict a file: ${RESTRICTED}`);
   const model = host.model;
   if (!model) throw new Error('No model yet: train one first.');
   const out = toPath(params.out);
@@ -189,7 +234,7 @@ connection.onRequest(Requests.predictFile, async (params): Promise<PredictFileRe
 connection.onRequest(Requests.getReport, () => {
   const model = host.model;
   if (!model) return null;
-  return JSON.parse(fs.readFileSync(path.join(model.dir, 'report.json'), 'utf8')) as unknown;
+  return readReport(model.dir); // size-bounded and validated: report.json may come from anywhere
 });
 
 connection.onRequest(Requests.listModels, (): ModelSummary[] => {
@@ -211,6 +256,14 @@ connection.onRequest(Requests.selectModel, async (params) => {
   }
   await host.reload();
   return state();
+});
+
+connection.onRequest(Requests.deleteOldModels, (params): DeleteOldModelsResult => {
+  const keep = params.keep ?? settings.keepModels ?? DEFAULT_KEEP_MODELS;
+  if (!Number.isInteger(keep) || keep < 1) throw new Error(`keep: expected an integer of at least 1, got ${String(keep)}`);
+  const store = storeDir();
+  const r = pruneStore(store, { keep, dryRun: params.dryRun === true });
+  return { store, deleted: r.deleted, kept: r.kept };
 });
 
 documents.listen(connection);

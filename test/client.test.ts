@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { predictionsPath, statusText } from '../client/format';
-import { escapeMarkdown, renderNoModel, renderPrediction } from '../server/hover';
+import { buildDaemonSettings } from '../client/settings';
+import { escapeMarkdown, renderError, renderNoModel, renderPrediction } from '../server/hover';
 import { percentOf } from '../server/jobs';
 import type { MovieRow } from '../server/engine/data';
 
@@ -51,4 +52,40 @@ test('training progress maps phases onto one rising percentage', () => {
   assert.equal(percentOf({ phase: 'encoding text', done: 50, total: 100 }), 25);
   assert.equal(percentOf({ phase: 'training', done: 19, total: 19 }), 97);
   assert.equal(percentOf({ phase: 'saving' }), 98);
+});
+
+test('daemon settings ignore workspace values of machine-scoped settings and carry Workspace Trust', () => {
+  const inspected: Record<string, { defaultValue?: unknown; globalValue?: unknown; workspaceValue?: unknown; workspaceFolderValue?: unknown }> = {
+    posterBaseUrl: { defaultValue: 'https://image.tmdb.org/t/p/w342', workspaceValue: 'http://169.254.169.254/' },
+    imageModelUrl: { defaultValue: '', workspaceFolderValue: 'http://evil.example/model.onnx' },
+    modelStore: { defaultValue: '', globalValue: '/home/me/models', workspaceValue: '/etc' },
+    cacheDirectory: { defaultValue: '' },
+    allowPrivateNetwork: { defaultValue: false, workspaceValue: true },
+    posterRoots: { defaultValue: [], workspaceValue: ['/'] },
+    seed: { defaultValue: 42, workspaceValue: 7 },
+    keepModels: { defaultValue: 5, globalValue: 3, workspaceFolderValue: 2 },
+    columns: { defaultValue: {}, workspaceValue: { text: 'plot' } },
+  };
+  const s = buildDaemonSettings((k) => inspected[k], { trusted: false, env: { GENRE_LENS_CACHE: '/c' }, defaultCache: '/storage/cache' });
+  assert.equal(s.posterBaseUrl, 'https://image.tmdb.org/t/p/w342');
+  assert.equal(s.imageModelUrl, undefined);
+  assert.equal(s.modelStore, '/home/me/models');
+  assert.equal(s.cacheDirectory, '/c');
+  assert.equal(s.allowPrivateNetwork, false);
+  assert.deepEqual(s.posterRoots, []);
+  assert.equal(s.seed, 7);
+  assert.equal(s.keepModels, 2);
+  assert.deepEqual(s.columns, { text: 'plot' });
+  assert.equal(s.trusted, false);
+  const t = buildDaemonSettings((k) => inspected[k], { trusted: true, env: {}, defaultCache: '/storage/cache' });
+  assert.equal(t.trusted, true);
+  assert.equal(t.cacheDirectory, '/storage/cache');
+});
+
+test('hover error and Restricted Mode texts escape what they quote and link nowhere', () => {
+  assert.equal(renderError('bad <b>[x](command:rm)</b>\r*boom*'),
+    '**Genre Lens**: cannot predict this row: bad &lt;b&gt;\\[x\\]\\(command:rm\\)&lt;/b&gt; \\*boom\\*');
+  const restricted = renderNoModel('model <i>broken</i>', false);
+  assert.match(restricted, /Restricted Mode/);
+  assert.doesNotMatch(restricted, /command:|<i>/);
 });

@@ -38,7 +38,7 @@ before(async () => {
   await conn.sendRequest('initialize', {
     processId: process.pid, rootUri: pathToFileURL(work).href, workspaceFolders: [{ uri: pathToFileURL(work).href, name: 'w' }],
     capabilities: { window: { workDoneProgress: true }, textDocument: { hover: { contentFormat: ['markdown'] } } },
-    initializationOptions: useOnnx ? { modelsDirectory: sharedModels } : { imageEncoder: 'nsfwjs' },
+    initializationOptions: { trusted: true, ...(useOnnx ? { modelsDirectory: sharedModels } : { imageEncoder: 'nsfwjs' }) },
   });
   await conn.sendNotification('initialized', {});
 });

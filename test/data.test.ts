@@ -40,7 +40,7 @@ function hasIssue(d: Dataset, severity: DatasetIssue['severity'], line: number, 
 }
 
 test('CSV fixture: comma delimiter, quoted multi-line field, genre and poster forms, exact ranges', async () => {
-  const d = await readDataset(fixture('movies.csv'));
+  const d = await readDataset(fixture('movies.csv'), { posterRoots: ['/srv/posters'] }); // row 4's poster is there
   assert.equal(d.format, 'csv');
   assert.equal(d.delimiter, ',');
   assert.deepEqual(d.columns, { id: 'id', title: 'title', text: 'overview', genres: 'genres', poster: 'poster' });
@@ -54,10 +54,11 @@ test('CSV fixture: comma delimiter, quoted multi-line field, genre and poster fo
   assert.deepEqual(d.labels, { known: 4, empty: 1, invalid: 0 });
   assert.deepEqual(d.genres[0], { name: 'Family', count: 2 });
   assert.equal(d.genres.length, 7);
-  assert.deepEqual(d.rows[0].poster, { kind: 'file', path: path.join(FIXTURES, 'posters/1.jpg'), raw: 'posters/1.jpg' });
+  const roots = [FIXTURES, '/srv/posters'];
+  assert.deepEqual(d.rows[0].poster, { kind: 'file', path: path.join(FIXTURES, 'posters/1.jpg'), raw: 'posters/1.jpg', roots });
   assert.deepEqual(d.rows[1].poster, { kind: 'url', url: 'https://example.org/posters/2.png', raw: 'https://example.org/posters/2.png' });
   assert.equal(d.rows[2].poster?.kind, 'tmdb');
-  assert.deepEqual(d.rows[3].poster, { kind: 'file', path: '/srv/posters/4.jpg', raw: '/srv/posters/4.jpg' });
+  assert.deepEqual(d.rows[3].poster, { kind: 'file', path: '/srv/posters/4.jpg', raw: '/srv/posters/4.jpg', roots });
   assert.equal(d.rows[4].poster, null);
   // The multi-line record spans lines 2-3 (0-based), from its first character to its closing `.png`.
   const { range } = d.rows[1];
@@ -122,7 +123,7 @@ test('JSON fixture: real arrays, TMDB objects, stringified JSON, poster_path; ob
     ['12', 'Dust Road', ['Western']],
   ]);
   assert.equal(d.rows[0].poster?.kind, 'tmdb');
-  assert.deepEqual(d.rows[1].poster, { kind: 'file', path: path.join(FIXTURES, 'posters/11.jpg'), raw: 'posters/11.jpg' });
+  assert.deepEqual(d.rows[1].poster, { kind: 'file', path: path.join(FIXTURES, 'posters/11.jpg'), raw: 'posters/11.jpg', roots: [FIXTURES] });
   assert.equal(d.rows[2].poster, null);
   // The first object is `{` at line 1 (0-based) character 2 through `}` at line 7 character 2.
   assert.deepEqual(d.rows[0].range.start, { line: 1, character: 2, offset: 4 });
@@ -215,7 +216,7 @@ test('poster references: relative, absolute, http(s), file URL, TMDB path, unsup
   assert.equal(resolvePoster('ftp://x.org/6.jpg', ctx), undefined);
 
   const d = parseDataset('overview,poster\na,ftp://x.org/6.jpg\nb,\nc,p/7.jpg\n', { fileName: 'p.csv', baseDir: '/base' });
-  assert.deepEqual(d.rows.map((r) => r.poster), [null, null, { kind: 'file', path: '/base/p/7.jpg', raw: 'p/7.jpg' }]);
+  assert.deepEqual(d.rows.map((r) => r.poster), [null, null, { kind: 'file', path: '/base/p/7.jpg', raw: 'p/7.jpg', roots: ['/base'] }]);
   hasIssue(d, 'warning', 2, 3, /unsupported poster reference "ftp:\/\/x.org\/6.jpg"/);
 });
 

@@ -175,12 +175,12 @@ describe('ONNX MobileNetV2 image encoder', { skip: noShared }, () => {
     assert.deepEqual(res.missing, [true, true, false, true, true, true, true, true]);
     const reasons = res.reasons;
     assert.match(reasons[0] ?? '', /undecodable/);
-    assert.match(reasons[1] ?? '', /undecodable/);
+    assert.match(reasons[1] ?? '', /not a JPEG, PNG, WebP or GIF image \(starts with "this is "\)/);
     assert.equal(reasons[2], null);
     assert.match(reasons[3] ?? '', /not found/);
     assert.match(reasons[4] ?? '', /empty/);
     assert.match(reasons[5] ?? '', /empty/);
-    assert.match(reasons[6] ?? '', /not a file/);
+    assert.match(reasons[6] ?? '', /not a regular file \(a directory\)/);
     assert.match(reasons[7] ?? '', /no poster/);
     res.vectors.forEach((v, i) => (res.missing[i] ? assert.equal(norm(v), 0) : assertPooledFeature(v)));
     assert.equal(res.vectors[0].length, 1280);
@@ -281,13 +281,15 @@ describe('model download over loopback http', { skip: noShared }, () => {
 
   it('fetchToCache enforces status, size limit, timeout and protocol', async () => {
     const cacheDir = path.join(tmp, 'cache-misc');
-    await assert.rejects(fetchToCache(`${base}/missing.bin`, { cacheDir }), /HTTP 404/);
-    await assert.rejects(fetchToCache(`${base}/big.bin`, { cacheDir, maxBytes: 1000 }), /over the 1000-byte limit/);
-    await assert.rejects(fetchToCache(`${base}/slow.bin`, { cacheDir, timeoutMs: 200 }), /timed out after 200 ms/);
-    await assert.rejects(fetchToCache('file:///etc/passwd', { cacheDir }), /Only http\(s\)/);
-    const got = await fetchToCache(`${base}/big.bin`, { cacheDir });
+    await assert.rejects(fetchToCache(`${base}/big.bin`, { cacheDir }), /Refused to download .*loopback/, 'loopback refused by default');
+    const local = { cacheDir, filter: 'none' as const }; // this test's server is on 127.0.0.1
+    await assert.rejects(fetchToCache(`${base}/missing.bin`, local), /HTTP 404/);
+    await assert.rejects(fetchToCache(`${base}/big.bin`, { ...local, maxBytes: 1000 }), /over the 1000-byte limit/);
+    await assert.rejects(fetchToCache(`${base}/slow.bin`, { ...local, timeoutMs: 200 }), /timed out after 200 ms/);
+    await assert.rejects(fetchToCache('file:///etc/passwd', local), /Only http\(s\)/);
+    const got = await fetchToCache(`${base}/big.bin`, local);
     assert.deepEqual([got.data.length, got.fromCache], [5000, false]);
-    assert.equal((await fetchToCache(`${base}/big.bin`, { cacheDir })).fromCache, true);
+    assert.equal((await fetchToCache(`${base}/big.bin`, local)).fromCache, true);
   });
 });
 

@@ -55,7 +55,9 @@ after(() => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-const common = () => ({ ...imageOptions, cacheDir: path.join(work, 'cache'), dataset: { posterBaseUrl: `${base}/posters` } });
+// The poster server is on 127.0.0.1, which dataset URLs may reach only when allowed.
+const common = () => ({ ...imageOptions, cacheDir: path.join(work, 'cache'), dataset: { posterBaseUrl: `${base}/posters` },
+  allowPrivateNetwork: true });
 
 test('stratifiedSplit puts every genre with two or more rows on both sides', () => {
   const ds = parseDataset(fs.readFileSync(path.join(repo, 'examples/movies.csv'), 'utf8'), { fileName: 'movies.csv' });
@@ -102,7 +104,7 @@ test('a training run uses every poster form, warns with file:line:column, and sa
 });
 
 test('the same seed gives identical boosters and metrics; the model folder is replaced atomically', async () => {
-  const again = await trainRun({ ...common(), data, out: path.join(work, 'model-a'), seed: 5 });
+  const again = await trainRun({ ...common(), data, out: path.join(work, 'model-a'), overwrite: true, seed: 5 });
   assert.deepEqual(again.report.metrics, first.report.metrics);
   const a = loadModel(first.modelDir).model.genres.map((g) => g.model);
   assert.deepEqual(loadModel(again.modelDir).model.genres.map((g) => g.model), a);
@@ -130,7 +132,7 @@ const cli = (...args: string[]) => exec(process.execPath, ['--import', pathToFil
   { cwd: work, env: { ...process.env, GENRE_LENS_CACHE: path.join(work, 'cache'), ...(hasOnnx ? { GENRE_LENS_MODELS: sharedModels } : {}) }, maxBuffer: 1 << 26 });
 
 test('CLI: train --json prints the metrics contract and saves into .genre-lens/; eval and predict work on it', async () => {
-  const { stdout } = await cli('train', data, '--json', '--no-ablation', '--seed', '5', '--poster-base-url', `${base}/posters`,
+  const { stdout } = await cli('train', data, '--json', '--no-ablation', '--seed', '5', '--poster-base-url', `${base}/posters`, '--allow-private-network',
     ...(hasOnnx ? [] : ['--image-encoder', 'nsfwjs']));
   const out = JSON.parse(stdout);
   for (const k of ['micro', 'macro', 'weighted', 'samples']) {

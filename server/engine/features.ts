@@ -1,11 +1,14 @@
 // Turns movie rows into the model's feature matrix: [text embedding | poster embedding | poster-missing flag].
-// Posters are read from disk or downloaded (with a size limit, a timeout and an on-disk cache); a poster that is
-// absent or broken becomes a zero vector with the flag set. Encoder outputs are cached per input content.
+// Posters are read from disk (posterFile.ts: allowed folders, regular files, size cap, image magic) or downloaded
+// (size limit, timeout, public addresses only unless allowed, on-disk cache); a poster that is absent, refused or
+// broken becomes a zero vector with the flag set. Encoder outputs are cached per input content.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { MovieRow } from './data';
 import { EmbeddingCache } from './embeddingCache';
 import { cachePathFor, defaultCacheDir, fetchToCache } from './encoders/fetchCache';
+import { envAllowsPrivateNetwork } from './encoders/httpGet';
+import { notAnImageReason, readPosterFile } from './posterFile';
 import type { EncoderIdentity, ImageEncoder, PosterInput, TextEncoder } from './encoders/types';
 
 /** Where each block sits in a feature row. */
@@ -58,6 +61,17 @@ export interface FeatureOptions {
   signal?: AbortSignal;
 }
 
+/** What poster loading may reach (EngineOptions passes these through). */
+export interface PosterAccess {
+  /** Poster URLs from a dataset may reach loopback/private addresses (also $GENRE_LENS_ALLOW_PRIVATE_NETWORK=1). */
+  allowPrivateNetwork?: boolean;
+  /** false: no network at all (Restricted Mode); a poster URL is used only when already in the cache. Default true. */
+  allowDownloads?: boolean;
+}
+
+/** The reason given for a poster URL that is not in the cache while downloads are disabled. */
+export const DOWNLOADS_DISABLED = 'poster URL not fetched: downloads are disabled (Restricted Mode)';
+
 export interface Features {
   X: Float32Array;
   nrow: number;
@@ -74,7 +88,7 @@ export class FeatureExtractor {
   private readonly textCache: EmbeddingCache;
   private readonly imageCache: EmbeddingCache | null;
 
-  constructor(readonly encoders: Encoders, private readonly cacheDir: string | null) {
+  constructor(readonly encoders: Encoders, private readonly cacheDir: string | null, private readonly access: PosterAccess = {}) {
     this.layout = featureLayout(encoders.text.dim, encoders.image?.dim ?? 0);
     const dir = cacheDir && path.join(cacheDir, 'embeddings');
     this.textCache = EmbeddingCache.open(dir, encoders.text.identity());
@@ -161,28 +175,39 @@ export class FeatureExtractor {
     return path.join(this.cacheDir ?? defaultCacheDir(), 'posters');
   }
 
-  /** Downloads a poster URL into the poster cache (size limit, timeout); later extractions find it there. */
-  downloadPoster(url: string) {
-    return fetchToCache(url, { cacheDir: this.posterCacheDir, maxBytes: 10 * 1024 * 1024, timeoutMs: 20_000 });
+  /**
+   * Downloads a poster URL into the poster cache (size limit, timeout, public addresses only unless
+   * allowPrivateNetwork); later extractions find it there. Rejects when downloads are disabled.
+   */
+  async downloadPoster(url: string) {
+    if (this.access.allowDownloads === false) throw new Error(`${url}: ${DOWNLOADS_DISABLED}`);
+    const allowPrivate = this.access.allowPrivateNetwork === true || envAllowsPrivateNetwork();
+    return fetchToCache(url, { cacheDir: this.posterCacheDir, maxBytes: 10 * 1024 * 1024, timeoutMs: 20_000,
+      filter: allowPrivate ? 'none' : 'public-only' });
   }
 
   /** The poster's bytes (read, downloaded or cached), or null with the reason. */
   private async loadPoster(row: MovieRow, download: boolean): Promise<{ key: string; data: Buffer | null; reason: string | null }> {
     const ref = row.poster;
     if (!ref) return { key: '', data: null, reason: 'no poster given' };
+    const refused = (reason: string) => ({ key: '', data: null, reason });
     try {
       let data: Buffer;
-      if (ref.kind === 'file') data = await fs.readFile(ref.path);
-      else if (!download) {
+      if (ref.kind === 'file') {
+        const read = await readPosterFile(ref.path, { roots: ref.roots });
+        if (!read.data) return refused(read.reason);
+        data = read.data;
+      } else if (!download || this.access.allowDownloads === false) {
         const cached = await fs.readFile(cachePathFor(ref.url, this.posterCacheDir)).catch(() => null);
-        if (!cached) return { key: '', data: null, reason: 'poster URL not downloaded yet' };
+        if (!cached) return refused(this.access.allowDownloads === false ? DOWNLOADS_DISABLED : 'poster URL not downloaded yet');
         data = cached;
       } else data = (await this.downloadPoster(ref.url)).data;
-      if (data.length === 0) return { key: '', data: null, reason: 'empty poster file' };
+      if (data.length === 0) return refused('empty poster file');
+      const notImage = notAnImageReason(data);
+      if (notImage) return refused(notImage);
       return { key: EmbeddingCache.keyOf(data), data, reason: null };
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      return { key: '', data: null, reason: code === 'ENOENT' ? 'poster file not found' : `poster unreadable: ${(e as Error).message}` };
+      return refused(`poster unreadable: ${(e as Error).message}`);
     }
   }
 }

@@ -1,26 +1,76 @@
-// The model store: a trained model is a directory (manifest.json, one LightGBM text file per genre, report.json)
-// written atomically — built in a temporary sibling and renamed into place — so a crash or cancel mid-write
-// leaves the previous model intact. A store folder (default `.genre-lens/`) keeps models and a `current.json` pointer.
+// Writing models without ever touching what the user owns: a model folder is built in a temporary sibling and
+// renamed into place, only ever replacing a folder that holds a Genre Lens model and nothing else (and only when
+// asked). A store folder (default `.genre-lens/`) keeps models, a `current.json` pointer and the user's pins.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isInside, loadModel, MAX_BYTES, modelFolderProblem, POINTER, readBounded, readPointer } from './modelFiles';
+import { DEFAULT_KEEP_MODELS, pruneStore } from './modelRetention';
+import type { Pointer } from './modelSchema';
 
-export const STORE_DIR = '.genre-lens';
-const POINTER = 'current.json';
+export { resolveModelDir, STORE_DIR } from './modelFiles';
+export { DEFAULT_KEEP_MODELS, pruneStore, type PruneResult } from './modelRetention';
 
-/** Writes `files` (relative path → content) as the directory `dir`, atomically replacing any previous one. */
-export function writeDirAtomic(dir: string, files: Record<string, string>): void {
+export interface OutOptions {
+  /** Replace an existing Genre Lens model folder (never anything else). */
+  overwrite?: boolean;
+  /** Files the model must never be written over or around: the dataset and evaluation file. */
+  protect?: (string | undefined)[];
+}
+
+/** `p` with every existing part resolved through symbolic links (the rest appended as given). */
+function realPathOf(p: string): string {
+  const abs = path.resolve(p);
+  try {
+    return fs.realpathSync(abs);
+  } catch {
+    const parent = path.dirname(abs);
+    return parent === abs ? abs : path.join(realPathOf(parent), path.basename(abs));
+  }
+}
+
+/**
+ * Throws unless a model may be written at `out`: a path where nothing exists yet, or — with `overwrite` — a folder
+ * holding a Genre Lens model and nothing else; never a path that is or contains a protected file or the current folder.
+ */
+export function checkOutDir(out: string, opts: OutOptions = {}): void {
+  const real = realPathOf(out);
+  for (const p of opts.protect ?? []) {
+    if (p && isInside(real, realPathOf(p))) {
+      throw new Error(`--out ${out}: ${realPathOf(p) === real ? 'is' : 'contains'} ${p}, which Genre Lens is reading; choose a new folder name for the model`);
+    }
+  }
+  if (isInside(real, realPathOf(process.cwd()))) throw new Error(`--out ${out}: is the current folder or contains it; choose a new folder name for the model`);
+  if (!fs.existsSync(out) && !isSymlink(out)) return;
+  const problem = modelFolderProblem(out);
+  if (problem) throw new Error(`--out ${out}: ${problem}. Genre Lens never replaces what is not its own model: choose a new folder name.`);
+  if (!opts.overwrite) throw new Error(`--out ${out}: already holds a Genre Lens model; pass --overwrite to replace it, or choose a new folder name.`);
+}
+
+function isSymlink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Writes `files` (relative path → content) as the folder `dir`, atomically; see checkOutDir for what it may replace. */
+export function writeDirAtomic(dir: string, files: Record<string, string>, opts: OutOptions = {}): void {
+  checkOutDir(dir, opts);
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
   try {
     for (const [rel, content] of Object.entries(files)) {
       const file = path.join(tmp, rel);
+      if (!isInside(tmp, file)) throw new Error(`internal: model file ${rel} would be written outside the model folder`);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       writeFileSynced(file, content);
     }
+    checkOutDir(dir, opts); // again: the folder may have appeared or changed while the model was being written
     if (fs.existsSync(dir)) {
-      // Swap: the old directory is moved aside first, and restored if the final rename fails.
+      // Swap: the old model is moved aside first, and restored if the final rename fails.
       const old = `${tmp}.old`;
       fs.renameSync(dir, old);
       try {
@@ -29,7 +79,8 @@ export function writeDirAtomic(dir: string, files: Record<string, string>): void
         fs.renameSync(old, dir);
         throw e;
       }
-      fs.rmSync(old, { recursive: true, force: true });
+      // Deleted only while it still holds nothing but a model (else it stays, beside the new one).
+      if (modelFolderProblem(old) === null) fs.rmSync(old, { recursive: true });
     } else {
       fs.renameSync(tmp, dir);
     }
@@ -53,7 +104,7 @@ export function writeFileAtomic(file: string, content: string): void {
 }
 
 function writeFileSynced(file: string, content: string): void {
-  const fd = fs.openSync(file, 'w');
+  const fd = fs.openSync(file, 'wx');
   try {
     fs.writeFileSync(fd, content);
     fs.fsyncSync(fd);
@@ -62,45 +113,85 @@ function writeFileSynced(file: string, content: string): void {
   }
 }
 
-/** Creates the store folder with its own .gitignore (models are build outputs, not sources). */
-export function ensureStore(store: string): void {
-  fs.mkdirSync(path.join(store, 'models'), { recursive: true });
-  const ignore = path.join(store, '.gitignore');
-  if (!fs.existsSync(ignore)) fs.writeFileSync(ignore, '# Genre Lens models: generated, not committed\n*\n');
+/** Throws unless `store` can be a model store: nothing there yet, or a folder whose models/ is a real folder. */
+export function checkStore(store: string): void {
+  for (const [p, what] of [[store, 'the model store'], [path.join(store, 'models'), "the store's models folder"]]) {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) throw new Error(`${p}: is ${st.isSymbolicLink() ? 'a symbolic link' : 'a file'}, so it cannot be ${what}; choose another folder for the store`);
+  }
 }
 
-/** Saves a new model in the store and points `current.json` at it; keeps the newest `keep` models. */
-export function saveToStore(store: string, name: string, files: Record<string, string>, keep = 3): string {
+/** Creates the store folder with its own .gitignore (models are build outputs, not sources). */
+export function ensureStore(store: string): void {
+  checkStore(store);
+  fs.mkdirSync(path.join(store, 'models'), { recursive: true });
+  try {
+    // 'wx': never follows a link planted where the .gitignore goes, never replaces one the user wrote.
+    fs.writeFileSync(path.join(store, '.gitignore'), '# Genre Lens models: generated, not committed\n*\n', { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
+/** The store's pointer; null when there is none, undefined when it exists but cannot be read (then nothing is pruned). */
+function pointerOf(store: string): Pointer | null | undefined {
+  if (!fs.existsSync(path.join(store, POINTER))) return null;
+  try {
+    return readPointer(store);
+  } catch {
+    return undefined;
+  }
+}
+
+function writePointer(store: string, model: string, pinned: string[]): void {
+  const alive = [...new Set(pinned)].filter((p) => fs.existsSync(path.join(store, p)));
+  writeFileAtomic(path.join(store, POINTER), JSON.stringify({ model, pinned: alive }, null, 2) + '\n');
+}
+
+/**
+ * Saves a new model in the store and points `current.json` at it; then keeps the newest `keep` models, never
+ * deleting the previous current model, a pinned one, or anything that is not a model the store saved.
+ */
+export function saveToStore(store: string, name: string, files: Record<string, string>, keep = DEFAULT_KEEP_MODELS): string {
   ensureStore(store);
+  const before = pointerOf(store);
   const dir = path.join(store, 'models', name);
   writeDirAtomic(dir, files);
-  writeFileAtomic(path.join(store, POINTER), JSON.stringify({ model: path.relative(store, dir) }, null, 2) + '\n');
-  const models = fs.readdirSync(path.join(store, 'models'), { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
-  for (const old of models.slice(0, Math.max(0, models.length - keep))) {
-    if (old !== name) fs.rmSync(path.join(store, 'models', old), { recursive: true, force: true });
-  }
+  writePointer(store, `models/${name}`, before?.pinned ?? []);
+  if (before !== undefined) pruneStore(store, { keep, protect: before ? [before.model] : [] });
   return dir;
 }
 
-/** Points the store's `current.json` at an existing model directory (an explicit user choice). */
-export function selectModel(store: string, modelDir: string): void {
-  const rel = path.relative(store, path.resolve(modelDir));
-  const target = rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(modelDir) : rel;
-  writeFileAtomic(path.join(store, POINTER), JSON.stringify({ model: target }, null, 2) + '\n');
+/** A store name for a model: its creation time, then where it came from. */
+export function storeModelName(createdAt: string, from: string): string {
+  return `${createdAt.replace(/[:.]/g, '-')}-${path.basename(from).replace(/[^\w.-]+/g, '_')}`;
 }
 
-/** A model directory from a path that is either a model directory or a store folder (then its current model). */
-export function resolveModelDir(p: string): string {
-  if (fs.existsSync(path.join(p, 'manifest.json'))) return p;
-  const pointer = path.join(p, POINTER);
-  if (fs.existsSync(pointer)) {
-    const { model } = JSON.parse(fs.readFileSync(pointer, 'utf8')) as { model: string };
-    return path.resolve(p, model);
+/**
+ * Makes a model the store's current one (an explicit user choice, so it is also pinned: retention never deletes it).
+ * current.json only ever points inside the store, so a model folder elsewhere is validated and copied into the
+ * store first. Returns the model folder in the store.
+ */
+export function selectModel(store: string, modelDir: string): string {
+  const loaded = loadModel(modelDir);
+  ensureStore(store);
+  const models = fs.realpathSync(path.join(store, 'models'));
+  const real = fs.realpathSync(loaded.dir);
+  let name = path.basename(real);
+  if (path.dirname(real) !== models) {
+    name = storeModelName(new Date().toISOString(), `imported-${path.basename(real)}`);
+    const files: Record<string, string> = { 'manifest.json': readBounded(path.join(loaded.dir, 'manifest.json'), MAX_BYTES.manifest).toString('utf8') };
+    if (fs.existsSync(path.join(loaded.dir, 'report.json'))) {
+      files['report.json'] = readBounded(path.join(loaded.dir, 'report.json'), MAX_BYTES.report).toString('utf8');
+    }
+    loaded.manifest.genres.forEach((g, i) => {
+      const text = loaded.model.genres[i].model;
+      if (g.booster && text) files[g.booster] = text;
+    });
+    writeDirAtomic(path.join(store, 'models', name), files);
   }
-  const nested = path.join(p, STORE_DIR);
-  if (fs.existsSync(path.join(nested, POINTER))) return resolveModelDir(nested);
-  throw new Error(`${p}: no Genre Lens model here (no manifest.json and no ${POINTER})`);
+  writePointer(store, `models/${name}`, [...(pointerOf(store)?.pinned ?? []), `models/${name}`]);
+  return path.join(store, 'models', name);
 }
 
 export function sha256File(file: string): string {

@@ -8,11 +8,24 @@ export function predictionsJson(preds: Prediction[], genres: string[]): string {
     actual: p.row.genres, posterMissing: p.posterMissing })), null, 2) + '\n';
 }
 
+/** Cell starts a spreadsheet would run as a formula (OWASP, "CSV Injection"): = + - @ tab and carriage return. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV cell of text taken from the data. Text a spreadsheet would run as a formula gets a leading `'` and is
+ * quoted, as OWASP recommends; text with a quote, comma or line break is quoted with inner quotes doubled.
+ */
+export function csvTextCell(v: string): string {
+  if (FORMULA_START.test(v)) return `"'${v.replace(/"/g, '""')}"`;
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
 export function predictionsCsv(preds: Prediction[], genres: string[]): string {
-  const cell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const cell = csvTextCell;
   const header = ['id', 'title', 'line', 'predicted_genres', ...genres.map((g) => `p_${g}`)].map(cell).join(',');
-  const lines = preds.map((p) => [p.row.id ?? '', p.row.title, String(p.row.range.start.line + 1), p.predicted.join('|'),
-    ...p.proba.map((v) => String(round(v)))].map(cell).join(','));
+  // Numbers we write ourselves (line, probabilities) stay numbers.
+  const lines = preds.map((p) => [cell(p.row.id ?? ''), cell(p.row.title), String(p.row.range.start.line + 1), cell(p.predicted.join('|')),
+    ...p.proba.map((v) => String(round(v)))].join(','));
   return [header, ...lines].join('\n') + '\n';
 }
 

@@ -1,19 +1,24 @@
 // A training run end to end: read the data, split off evaluation rows (an explicit file or a seeded stratified
 // split), encode, train one-vs-rest, evaluate (plus text-only and poster-only ablations), and save the model
 // directory with its manifest and report. Also evaluation and prediction with a saved model.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Dataset, DatasetOptions, formatIssue, MovieRow, readDataset } from './data';
 import { createImageEncoder, createTextEncoder, defaultCacheDir, loadNsfwjsImageEncoder } from './encoders';
 import type { EncoderIdentity } from './encoders/types';
-import { FeatureExtractor, FeatureLayout, Features, modalityColumns, selectColumns } from './features';
+import { FeatureExtractor, Features, modalityColumns, PosterAccess, selectColumns } from './features';
 import { evaluate, MultiLabelReport, precisionRecallCurve, PrecisionRecallPoint } from './metrics';
-import { resolveModelDir, saveToStore, sha256File, STORE_DIR, writeDirAtomic } from './modelStore';
+import { type LoadedModel, loadModel } from './modelFiles';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type AblationEntry, type GenreEntry, type Manifest, type Report } from './modelSchema';
+import { checkOutDir, checkStore, DEFAULT_KEEP_MODELS, saveToStore, sha256File, STORE_DIR, storeModelName, writeDirAtomic } from './modelStore';
 import { shuffledIndices } from './random';
-import { OneVsRestModel, OneVsRestPredictor, TrainOptions, trainOneVsRest, TrainProgress } from './trainer';
+import { checkTrainRunOptions } from './runOptions';
+import { evalOverlap, overlapMessage } from './leakage';
+import { DEFAULT_TRAIN_OPTIONS, OneVsRestPredictor, TrainOptions, trainOneVsRest, TrainProgress } from './trainer';
+import { checkGenreCount, checkTrainable, cooccurrence, DEFAULT_MAX_GENRES } from './labelChecks';
 
-export const MODEL_FORMAT = 'genre-lens-model';
-export const MODEL_FORMAT_VERSION = 1;
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './modelSchema';
+export type { AblationEntry, GenreEntry, Manifest, Report } from './modelSchema';
+export { loadModel, type LoadedModel } from './modelFiles';
 
 export interface EngineOptions {
   /** Folder with mobilenetv2-12-int8.onnx; default $GENRE_LENS_MODELS. */
@@ -25,6 +30,12 @@ export interface EngineOptions {
   /** Embedding and poster cache; default $GENRE_LENS_CACHE or ~/.cache/genre-lens; null disables it. */
   cacheDir?: string | null;
   dataset?: DatasetOptions;
+  /** Dataset-derived downloads (posters) may reach loopback/private addresses (default false). */
+  allowPrivateNetwork?: boolean;
+  /** Extra folders local posters may be read from, beyond the dataset file's folder. */
+  posterRoots?: string[];
+  /** false = no network at all (posters, the image model URL): the daemon's Restricted Mode. Default true. */
+  allowDownloads?: boolean;
 }
 
 export type Phase = 'reading' | 'loading encoders' | 'encoding text' | 'encoding posters' | 'training' | 'evaluating' | 'saving';
@@ -40,67 +51,25 @@ export interface TrainRunOptions extends EngineOptions {
   /** Explicit evaluation file; otherwise `evalFraction` of the rows, split with `seed`, stratified by genre. */
   evalFile?: string;
   evalFraction?: number;
-  /** Model directory to write; default: a new model in the store `store`. */
+  /** Evaluate on `evalFile` even when it is the training file or shares rows with it (recorded as `evaluation.overlap`). */
+  allowEvalOverlap?: boolean;
+  /** Model directory to write (a new path, or a model folder with `overwrite`); default: a new model in the store `store`. */
   out?: string;
+  /** Replace `out` when it holds a Genre Lens model (anything else at `out` is always refused). */
+  overwrite?: boolean;
+  /** Models the store keeps after saving (default DEFAULT_KEEP_MODELS); the current and pinned ones are always kept. */
+  keep?: number;
   /** Model store folder; default `.genre-lens` in the current directory. */
   store?: string;
   seed?: number;
+  /** Refuse a training file with more distinct genre names than this (default 100): probably the wrong column. */
+  maxGenres?: number;
   /** Train text-only and poster-only models too, for the report's modality comparison (default true). */
   ablation?: boolean;
   train?: Partial<TrainOptions>;
   onProgress?: (p: RunProgress) => void;
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
-}
-
-export interface GenreEntry {
-  name: string;
-  threshold: number;
-  positives: number;
-  bestIteration: number;
-  oofF1: number;
-  /** Booster file relative to the model directory; null when too few positives to train. */
-  booster: string | null;
-}
-
-export interface Manifest {
-  format: typeof MODEL_FORMAT;
-  formatVersion: number;
-  createdAt: string;
-  genres: GenreEntry[];
-  encoders: { text: EncoderIdentity; image: EncoderIdentity | null };
-  features: FeatureLayout;
-  params: OneVsRestModel['params'];
-  training: OneVsRestModel['options'];
-  seed: number;
-  dataset: { path: string; sha256: string; format: string; columns: Dataset['columns']; rows: number; trainRows: number; unlabeledRows: number };
-  evaluation: { kind: 'file'; path: string; sha256: string; rows: number } | { kind: 'split'; fraction: number; rows: number };
-  metrics: Pick<MultiLabelReport, 'micro' | 'macro' | 'weighted' | 'samples' | 'subsetAccuracy' | 'hammingLoss'>;
-  trainingSeconds: number;
-  warnings: string[];
-}
-
-export interface AblationEntry {
-  micro: MultiLabelReport['micro'];
-  macro: MultiLabelReport['macro'];
-  samples: MultiLabelReport['samples'];
-  subsetAccuracy: number;
-  perGenreF1: number[];
-}
-
-export interface Report {
-  formatVersion: number;
-  run: Pick<Manifest, 'createdAt' | 'dataset' | 'evaluation' | 'encoders' | 'seed' | 'trainingSeconds' | 'warnings'> & {
-    posters: { missingTrain: number; missingEval: number; reasons: { reason: string; count: number }[] };
-  };
-  genres: string[];
-  thresholds: number[];
-  metrics: MultiLabelReport;
-  ablation: { both: AblationEntry; text?: AblationEntry; poster?: AblationEntry };
-  /** Rows of the training data having both genres i and j (diagonal: having genre i). */
-  cooccurrence: number[][];
-  /** Per genre, the precision–recall curve of the evaluation rows, thinned to at most 101 points. */
-  prCurves: PrecisionRecallPoint[][];
 }
 
 export interface TrainRunResult {
@@ -118,11 +87,21 @@ export async function loadEncoders(options: EngineOptions, onWarning: (m: string
   if (choice === 'nsfwjs') image = await loadNsfwjsImageEncoder();
   else if (choice === 'onnx') {
     const created = await createImageEncoder({ modelsDir: options.modelsDir, modelUrl: options.imageModelUrl,
-      cacheDir: options.cacheDir ?? undefined, allowFallback: true });
+      cacheDir: options.cacheDir ?? undefined, allowFallback: true, offline: options.allowDownloads === false });
     if (created.warning) onWarning(created.warning);
     image = created.encoder;
   }
   return { text, image };
+}
+
+/** The dataset options with the engine's poster roots added. */
+function datasetOptionsOf(options: EngineOptions): DatasetOptions {
+  return { ...options.dataset, posterRoots: [...(options.dataset?.posterRoots ?? []), ...(options.posterRoots ?? [])] };
+}
+
+/** What poster loading may reach over the network. */
+function posterAccessOf(options: EngineOptions): PosterAccess {
+  return { allowPrivateNetwork: options.allowPrivateNetwork, allowDownloads: options.allowDownloads };
 }
 
 function cacheDirOf(options: EngineOptions): string | null {
@@ -208,6 +187,11 @@ async function fitAndScore(train: { X: Float32Array; nrow: number }, ncol: numbe
   }
 }
 
+/** What `out` may replace, and what it must never touch: the files being read. */
+function outOptions(o: TrainRunOptions) {
+  return { overwrite: o.overwrite, protect: [o.data, o.evalFile] };
+}
+
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
   const started = Date.now();
   const warnings: string[] = [];
@@ -216,37 +200,54 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     options.onWarning?.(m);
   };
   const progress = (p: RunProgress) => options.onProgress?.(p);
+  checkTrainRunOptions(options);
+  if (options.out) checkOutDir(options.out, outOptions(options)); // before any work, and again when saving
+  else checkStore(options.store ?? path.resolve(STORE_DIR));
   const seed = options.seed ?? 42;
   const fraction = options.evalFraction ?? 0.2;
 
   progress({ phase: 'reading', detail: options.data });
-  const data = await readDataset(options.data, options.dataset);
+  const data = await readDataset(options.data, datasetOptionsOf(options));
   data.issues.forEach((i) => warn(formatIssue(i)));
+  checkGenreCount(data, options.maxGenres ?? DEFAULT_MAX_GENRES);
   const labelled = data.rows.filter((r) => r.genres !== null);
   if (labelled.length === 0) throw new Error(`${options.data}: no row has genres to learn from (column: ${data.columns.genres ?? 'none found'})`);
   let trainRows: MovieRow[];
   let evalRows: MovieRow[];
   let evaluation: Manifest['evaluation'];
   if (options.evalFile) {
-    const evalData = await readDataset(options.evalFile, { ...options.dataset, columns: { ...options.dataset?.columns } });
+    const evalData = await readDataset(options.evalFile, { ...datasetOptionsOf(options), columns: { ...options.dataset?.columns } });
     evalData.issues.forEach((i) => warn(formatIssue(i)));
     trainRows = labelled;
     evalRows = evalData.rows.filter((r) => r.genres !== null);
     evaluation = { kind: 'file', path: path.resolve(options.evalFile), sha256: sha256File(options.evalFile), rows: evalRows.length };
+    const overlap = evalOverlap(options.data, options.evalFile, trainRows, evalRows);
+    if (overlap && !options.allowEvalOverlap) throw new Error(overlapMessage(options.evalFile, overlap, false));
+    if (overlap) {
+      evaluation.overlap = overlap;
+      warn(overlapMessage(options.evalFile, overlap, true));
+    }
   } else {
     const split = stratifiedSplit(labelled, fraction, seed);
     trainRows = split.train.map((i) => labelled[i]);
     evalRows = split.eval.map((i) => labelled[i]);
     evaluation = { kind: 'split', fraction, rows: evalRows.length };
   }
-  if (evalRows.length === 0) throw new Error('no labelled rows to evaluate on');
+  if (evalRows.length === 0) {
+    throw new Error(options.evalFile ? `${options.evalFile}: no row has genres to evaluate on`
+      : `no labelled rows to evaluate on: the held-out split of ${labelled.length} rows is empty (every genre is on fewer than 2 rows); give --eval <file>`);
+  }
   const genres = [...new Set(trainRows.flatMap((r) => r.genres ?? []))].sort((a, b) => a.localeCompare(b));
   const unseen = [...new Set(evalRows.flatMap((r) => r.genres ?? []))].filter((g) => !genres.includes(g));
-  if (unseen.length) warn(`Genres only in the evaluation rows are not predicted: ${unseen.join(', ')}`);
+  if (unseen.length) {
+    const more = unseen.length > 20 ? `, … and ${unseen.length - 20} more` : '';
+    warn(`Genres only in the evaluation rows are not predicted: ${unseen.slice(0, 20).join(', ')}${more}`);
+  }
+  checkTrainable(trainRows, genres, options.train?.minPositives ?? DEFAULT_TRAIN_OPTIONS.minPositives);
 
   progress({ phase: 'loading encoders' });
   const encoders = await loadEncoders(options, warn);
-  const extractor = new FeatureExtractor(encoders, cacheDirOf(options));
+  const extractor = new FeatureExtractor(encoders, cacheDirOf(options), posterAccessOf(options));
   let trainF: Features;
   let evalF: Features;
   let posterReasons: Features['posterReasons'];
@@ -309,7 +310,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     evaluation, metrics: { micro, macro, weighted, samples, subsetAccuracy, hammingLoss },
     trainingSeconds: (Date.now() - started) / 1000, warnings,
   };
-  const cooc = genres.map((_, i) => genres.map((_, j) => labels[i].reduce((s, v, r) => s + (v & labels[j][r]), 0)));
+  const trained = main.model.genres.map((g) => g.model !== null);
+  const cooc = cooccurrence(labels, trained, trainRows.length);
   const report: Report = {
     formatVersion: MODEL_FORMAT_VERSION,
     run: { createdAt, dataset: manifest.dataset, evaluation, encoders: manifest.encoders, seed, trainingSeconds: manifest.trainingSeconds,
@@ -317,7 +319,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     genres, thresholds: genreEntries.map((g) => g.threshold), metrics: main.metrics,
     ablation: Object.fromEntries([...results].map(([k, v]) => [k, ablationEntry(v.metrics)])) as Report['ablation'],
     cooccurrence: cooc,
-    prCurves: genres.map((_, g) => (evalCols[g].some((v) => v) ? thin(precisionRecallCurve(evalCols[g], main.proba[g])) : [])),
+    prCurves: genres.map((_, g) => (trained[g] && evalCols[g].some((v) => v) ? thin(precisionRecallCurve(evalCols[g], main.proba[g])) : [])),
   };
 
   progress({ phase: 'saving' });
@@ -331,33 +333,12 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   });
   let modelDir: string;
   if (options.out) {
-    writeDirAtomic(options.out, files);
+    writeDirAtomic(options.out, files, outOptions(options));
     modelDir = path.resolve(options.out);
   } else {
-    const name = `${createdAt.replace(/[:.]/g, '-')}-${path.basename(options.data).replace(/[^\w.-]+/g, '_')}`;
-    modelDir = saveToStore(options.store ?? path.resolve(STORE_DIR), name, files);
+    modelDir = saveToStore(options.store ?? path.resolve(STORE_DIR), storeModelName(createdAt, options.data), files, options.keep ?? DEFAULT_KEEP_MODELS);
   }
   return { modelDir, manifest, report, warnings };
-}
-
-/** A saved model, ready to predict. */
-export interface LoadedModel {
-  dir: string;
-  manifest: Manifest;
-  model: OneVsRestModel;
-}
-
-export function loadModel(p: string): LoadedModel {
-  const dir = resolveModelDir(p);
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
-  if (manifest.format !== MODEL_FORMAT) throw new Error(`${dir}/manifest.json: not a Genre Lens model`);
-  if (manifest.formatVersion > MODEL_FORMAT_VERSION) throw new Error(`${dir}: model format ${manifest.formatVersion} is newer than this Genre Lens`);
-  const model: OneVsRestModel = {
-    genres: manifest.genres.map((g) => ({ genre: g.name, threshold: g.threshold, bestIteration: g.bestIteration, positives: g.positives,
-      oofF1: g.oofF1, scalePosWeight: 1, model: g.booster ? fs.readFileSync(path.join(dir, g.booster), 'utf8') : null })),
-    numFeatures: manifest.features.total, params: manifest.params, options: manifest.training, warnings: manifest.warnings,
-  };
-  return { dir, manifest, model };
 }
 
 /** The encoders a saved model was trained with; throws if this machine cannot reproduce them. */
@@ -393,11 +374,11 @@ export async function predictFile(modelPath: string, dataFile: string, options: 
   onWarning?: (m: string) => void } = {}): Promise<{ model: LoadedModel; data: Dataset; predictions: Prediction[] }> {
   const warn = options.onWarning ?? (() => undefined);
   const loaded = loadModel(modelPath);
-  const data = await readDataset(dataFile, options.dataset);
+  const data = await readDataset(dataFile, datasetOptionsOf(options));
   data.issues.forEach((i) => warn(formatIssue(i)));
   options.onProgress?.({ phase: 'loading encoders' });
   const encoders = await loadModelEncoders(loaded.manifest, options);
-  const extractor = new FeatureExtractor(encoders, cacheDirOf(options));
+  const extractor = new FeatureExtractor(encoders, cacheDirOf(options), posterAccessOf(options));
   let features: Features;
   try {
     features = await extractor.extract(data.rows, { onProgress: (phase, done, total) =>

@@ -61,6 +61,8 @@ export interface GenreModel {
   /** F1 of the out-of-fold predictions at the chosen threshold. */
   oofF1: number;
   scalePosWeight: number;
+  /** The file the model text was read from (a saved model's boosters/NN.txt), named in errors. */
+  source?: string;
 }
 
 export interface OneVsRestModel {
@@ -106,10 +108,12 @@ export async function trainOneVsRest(
   const folds = Array.from({ length: opt.folds }, (_, k) => order.filter((_, i) => i % opt.folds === k).sort((a, b) => a - b));
 
   const positives = labels.map((col) => col.reduce((s, v) => s + v, 0));
+  const untrainable = untrainableGenres(genres, positives, nrow, opt.minPositives);
+  if (untrainable.every((reason) => reason !== null)) throw new Error(noClassifierMessage(untrainable as string[], opt.minPositives));
   const jobs = genres.flatMap((genre, g) => {
-    if (positives[g] < opt.minPositives) {
-      warnings.push(`${genre}: only ${positives[g]} training rows have this genre (fewer than ${opt.minPositives}); ` +
-        'no classifier was trained and it is never predicted.');
+    const reason = untrainable[g];
+    if (reason !== null) {
+      warnings.push(reason);
       return [];
     }
     return [{ label: g, labels: Uint8Array.from(labels[g]).buffer, params: { ...params, scale_pos_weight: scalePosWeight(positives[g], nrow) },
@@ -134,6 +138,32 @@ export async function trainOneVsRest(
   });
   const { params: _p, workers: _w, ...rest } = opt;
   return { genres: genreModels, numFeatures: ncol, params, options: rest, warnings };
+}
+
+/**
+ * Per genre, why no classifier can be trained on it, or null when one can: fewer than `minPositives` training rows
+ * have it, or fewer than that many do not (a genre on every row has nothing to be told apart from). Checked before
+ * LightGBM sees the genre, which fails on a one-class label column.
+ */
+export function untrainableGenres(genres: readonly string[], positives: readonly number[], nrow: number, minPositives: number): (string | null)[] {
+  const min = Math.max(1, minPositives);
+  const untrained = 'no classifier was trained and it is never predicted.';
+  return genres.map((genre, g) => {
+    const pos = positives[g], neg = nrow - positives[g];
+    if (pos < min) return `${genre}: only ${pos} training rows have this genre (fewer than ${min}); ${untrained}`;
+    if (neg === 0) return `${genre}: every training row (${nrow}) has this genre, so there is nothing to tell it apart from; ${untrained}`;
+    if (neg < min) return `${genre}: all but ${neg} of the ${nrow} training rows have this genre (fewer than ${min} without it); ${untrained}`;
+    return null;
+  });
+}
+
+/** The error when not one genre can be trained: each genre's reason (the first 20). */
+export function noClassifierMessage(reasons: readonly string[], minPositives: number): string {
+  const shown = reasons.slice(0, 20).map((r) => r.replace(/; no classifier was trained and it is never predicted\.$/, ''));
+  const more = reasons.length > 20 ? `; … and ${reasons.length - 20} more genres` : '';
+  const min = Math.max(1, minPositives);
+  return `no classifier could be trained, so no model was saved: ${shown.join('; ')}${more} ` +
+    `(each genre needs at least ${min} training rows with it and ${min} without)`;
 }
 
 /** Imbalance handling: up-weight positives by sqrt(negatives/positives) (the full ratio over-corrects). */
@@ -164,6 +194,15 @@ export function bestF1Threshold(truth: Uint8Array, scores: Float64Array): { thre
   return best;
 }
 
+/** Runs LightGBM on a genre's model; a damaged one (a LightGBMError or a WebAssembly trap) becomes an Error naming its file. */
+function boosterCall<T>(g: GenreModel, fn: (text: string) => T): T {
+  try {
+    return fn(g.model ?? '');
+  } catch (e) {
+    throw new Error(`${g.source ?? `the ${g.genre} model`}: not a usable LightGBM model (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
 /** Loads a trained one-vs-rest model into one LightGBM instance for prediction in this thread. */
 export class OneVsRestPredictor {
   private constructor(private readonly lgb: LightGBM, private readonly model: OneVsRestModel,
@@ -171,12 +210,13 @@ export class OneVsRestPredictor {
 
   static async load(model: OneVsRestModel): Promise<OneVsRestPredictor> {
     const lgb = await loadLightGBM();
-    return new OneVsRestPredictor(lgb, model, model.genres.map((g) => (g.model ? lgb.loadBooster(g.model) : null)));
+    const boosters = model.genres.map((g) => (g.model ? boosterCall(g, (text) => lgb.loadBooster(text)) : null));
+    return new OneVsRestPredictor(lgb, model, boosters);
   }
 
   /** Probabilities, genre-major: `result[g][row]`. Untrained genres get 0. */
   predictProba(X: Float32Array, nrow: number): Float64Array[] {
-    return this.boosters.map((b) => (b ? b.predict(X, nrow, this.model.numFeatures) : new Float64Array(nrow)));
+    return this.boosters.map((b, g) => (b ? boosterCall(this.model.genres[g], () => b.predict(X, nrow, this.model.numFeatures)) : new Float64Array(nrow)));
   }
 
   /** SHAP contributions of one genre: nrow × (numFeatures + 1) values, log-odds space, last = expected value. */

@@ -4,9 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectColumns } from './columns';
 import { readCsv } from './csv';
+import { decodeDataset, readDatasetBytes } from './decode';
 import { normaliseGenres, parseGenreCell } from './genres';
 import { readJson, readJsonl } from './json';
-import { DEFAULT_POSTER_BASE_URL, resolvePoster } from './posters';
+import { envPosterRoots } from '../posterFile';
+import { DEFAULT_POSTER_BASE_URL, posterOutsideRoots, resolvePoster } from './posters';
 import { RawRecord, SourceText } from './source';
 import {
   ColumnMapping, ColumnRole, Dataset, DatasetError, DatasetFormat, DatasetOptions, MovieRow, ParseOptions, PosterRef, SourcePosition,
@@ -22,15 +24,22 @@ export function formatOf(fileName: string): DatasetFormat | undefined {
   return undefined;
 }
 
+/**
+ * Reads a dataset file: a regular file only, at most `options.maxBytes`, decoded by BOM / UTF-8 / detected legacy
+ * encoding (a warning issue says which when it is not UTF-8; a fatal error then mentions it too).
+ */
 export async function readDataset(file: string, options: DatasetOptions = {}): Promise<Dataset> {
-  let text: string;
+  const decoded = decodeDataset(file, await readDatasetBytes(file, options.maxBytes));
+  const note = decoded.warning;
+  let dataset: Dataset;
   try {
-    text = await fs.promises.readFile(file, 'utf8');
+    dataset = parseDataset(decoded.text, { ...options, fileName: file });
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read file: ${(e as Error).message}`;
-    throw new DatasetError({ severity: 'error', message: reason, file, line: 1, column: 1 });
+    if (!(e instanceof DatasetError) || !note) throw e;
+    throw new DatasetError({ ...e.issue, message: `${e.issue.message} (note: the file is not UTF-8 and was read as ${decoded.encoding})` });
   }
-  return parseDataset(text, { ...options, fileName: file });
+  if (note) dataset.issues.unshift(new SourceText(file, decoded.text.slice(0, note.offset)).issue('warning', note.offset, note.message));
+  return dataset;
 }
 
 /**
@@ -42,6 +51,13 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
   const format = options.format ?? formatOf(options.fileName);
   if (!format) throw src.error(0, 'unknown dataset format: expected .csv, .tsv, .json, .jsonl or .ndjson (or pass format)');
   if (src.text.trim() === '') throw src.error(0, 'the file is empty');
+  const nul = src.text.indexOf('\0');
+  if (nul >= 0) {
+    let count = 0;
+    for (let i = nul; i >= 0; i = src.text.indexOf('\0', i + 1)) count++;
+    throw src.error(nul, `NUL byte (U+0000)${count > 1 ? `, the first of ${count}` : ''}: a binary or damaged file, not text — ` +
+      'remove the NUL bytes or save the data as UTF-8 text');
+  }
   const table = format === 'csv' ? readCsv(src, options.delimiter) : format === 'json' ? readJson(src) : readJsonl(src);
   const issues = table.issues;
   const hasData = table.columns.length > 0 || table.records.length > 0;
@@ -52,6 +68,7 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
     baseDir: options.baseDir ?? path.dirname(path.resolve(options.fileName)),
     posterBaseUrl: options.posterBaseUrl ?? DEFAULT_POSTER_BASE_URL,
     fileExists: options.fileExists ?? fs.existsSync,
+    posterRoots: [...(options.posterRoots ?? []), ...envPosterRoots()].map((r) => path.resolve(r)),
   };
   const labels = { known: 0, empty: 0, invalid: 0 };
 
@@ -93,6 +110,11 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
     if (rawPoster !== '') {
       poster = resolvePoster(rawPoster, posterContext) ?? null;
       if (!poster) issues.push(src.issue('warning', cell('poster')!.offset, `unsupported poster reference "${rawPoster}"; ignored`));
+      const outside = poster && posterOutsideRoots(poster, posterContext);
+      if (outside) {
+        issues.push(src.issue('warning', cell('poster')!.offset, outside));
+        poster = null;
+      }
     }
 
     const id = str('id');

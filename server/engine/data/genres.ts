@@ -1,6 +1,10 @@
 // Genre cells in the common forms (`A|B`, `A, B`, `A;B`, JSON or Python-repr lists of names or of TMDB
 // {id, name} objects, real JSON arrays) parsed to names; then names folded to one spelling per genre (case/whitespace).
+import { MAX_JSON_DEPTH, tooDeepAt } from './json';
 import { GenreCount, GenreNormalization } from './types';
+
+/** A genre-list cell longer than this is not parsed (real ones are well under 1 KB). */
+export const MAX_GENRE_LIST_CHARS = 64 * 1024;
 
 export type GenreCell =
   | { kind: 'labels'; names: string[] }
@@ -17,6 +21,10 @@ export function parseGenreCell(value: unknown): GenreCell {
   const s = value.trim();
   if (s === '') return EMPTY;
   if (s.startsWith('[') || s.startsWith('{')) {
+    if (s.length > MAX_GENRE_LIST_CHARS) {
+      return { kind: 'invalid', reason: `genre list of ${s.length} characters, more than the ${MAX_GENRE_LIST_CHARS} read` };
+    }
+    if (tooDeepAt(s) >= 0) return { kind: 'invalid', reason: `genre list nested more than ${MAX_JSON_DEPTH} levels deep` };
     const list = parseListLiteral(s);
     if (Array.isArray(list)) return fromList(list);
     const what = list === undefined ? 'neither JSON nor a Python list' : `not a list but ${describe(list)}`;

@@ -1,12 +1,35 @@
 // JSON and JSONL readers: jsonc-parser's parseTree (strict: no comments, no trailing commas) gives every object's
 // and value's offsets; a JSON file is a top-level array of objects, a JSONL file one object per non-blank line.
+// Nesting is checked first by a linear scan, so a hostile file cannot overflow the parser's recursion.
 import { getNodeValue, Node, ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
 import { RawRecord, RawTable, SourceText } from './source';
 import { DatasetIssue } from './types';
 
 const STRICT = { disallowComments: true, allowTrailingComma: false };
 
+/** Arrays/objects nested deeper than this are refused (a movie dataset needs 4: file, row, genre list, genre). */
+export const MAX_JSON_DEPTH = 64;
+const tooDeepMessage = `nested more than ${MAX_JSON_DEPTH} levels of arrays/objects deep here; a movie dataset needs only a few`;
+
+/** Offset of the first `[` or `{` opening level `limit + 1` (strings skipped), or -1. Linear, no recursion. */
+export function tooDeepAt(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) { // a string: skip to its closing quote, over escapes
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
 export function readJson(src: SourceText): RawTable {
+  const deep = tooDeepAt(src.text);
+  if (deep >= 0) throw src.error(deep, `invalid JSON: ${tooDeepMessage}`);
   const errors: ParseError[] = [];
   const root = parseTree(src.text, errors, STRICT);
   if (errors.length) throw src.error(errors[0].offset, `invalid JSON: ${describeError(errors[0])}`);
@@ -28,6 +51,11 @@ export function readJsonl(src: SourceText): RawTable {
   src.lineStarts.forEach((start, i) => {
     const line = src.text.slice(start, src.lineStarts[i + 1] ?? src.text.length).replace(/[\r\n]+$/, '');
     if (line.trim() === '') return;
+    const deep = tooDeepAt(line);
+    if (deep >= 0) {
+      issues.push(src.issue('error', start + deep, `invalid JSON: ${tooDeepMessage}; line skipped`));
+      return;
+    }
     const errors: ParseError[] = [];
     const node = parseTree(line, errors, STRICT);
     if (errors.length) {

@@ -22,8 +22,11 @@ export interface SourceRange {
 
 /** A poster reference, classified and resolved but not fetched. `raw` is the cell as written. */
 export type PosterRef =
-  /** A local file: an absolute path as written, or a relative one resolved against the data file's directory. */
-  | { kind: 'file'; path: string; raw: string }
+  /**
+   * A local file: an absolute path as written, or a relative one resolved against the data file's directory.
+   * `roots`: the folders it may be read from (its real path is checked against them when it is read).
+   */
+  | { kind: 'file'; path: string; raw: string; roots?: string[] }
   /** An http(s) URL as written. */
   | { kind: 'url'; url: string; raw: string }
   /** A TMDB `poster_path` (`/abc123.jpg`, no such local file) resolved against the poster base URL. */
@@ -123,6 +126,13 @@ export interface DatasetOptions {
   baseDir?: string;
   /** Used to tell a TMDB `/abc.jpg` from a real file at the filesystem root; default fs.existsSync. */
   fileExists?: (file: string) => boolean;
+  /** readDataset refuses larger files; default DEFAULT_MAX_DATASET_BYTES (256 MiB). */
+  maxBytes?: number;
+  /**
+   * Folders local posters may be read from besides the data file's directory (`baseDir`), plus those in
+   * $GENRE_LENS_POSTER_ROOTS. A poster path outside all of them is ignored with a warning.
+   */
+  posterRoots?: string[];
 }
 
 export interface ParseOptions extends DatasetOptions {

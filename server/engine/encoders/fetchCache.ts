@@ -1,11 +1,13 @@
-// Downloads an http(s) URL into an on-disk cache keyed by the URL's hash, with a size limit, a timeout and an
-// optional sha256 check. Used for model weights (the ONNX image model) and usable for poster URLs.
-// Files are written to a temporary name and renamed, so a crashed download never leaves a half file behind.
+// Downloads an http(s) URL into an on-disk cache keyed by the URL's hash, with a size limit, a timeout, an optional
+// sha256 check and the address filter of httpGet.ts. Used for model weights (the ONNX image model) and poster URLs.
+// Files are written to a temporary name and renamed, so a crashed download never leaves a half file behind; each
+// URL is downloaded once at a time (concurrent requests for it share one download).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { httpGet, type NetworkFilter } from './httpGet';
 
 export interface FetchCacheOptions {
   cacheDir: string;
@@ -16,6 +18,15 @@ export interface FetchCacheOptions {
   /** Expected sha256 (hex). A mismatching download is rejected; a mismatching cached file is fetched again. */
   sha256?: string;
   onProgress?: (receivedBytes: number, totalBytes: number | undefined) => void;
+  /**
+   * 'public-only' (the default) refuses loopback, private, link-local, multicast and unspecified addresses on every
+   * hop: for URLs a dataset supplied. 'none' for endpoints the user configured (e.g. the model URL).
+   */
+  filter?: NetworkFilter;
+  /** Addresses or CIDR ranges let through despite the filter. */
+  allowAddresses?: string[];
+  /** Use the cache only: no network (Restricted Mode). A URL not in the cache is an error. */
+  offline?: boolean;
 }
 
 export interface CachedFile {
@@ -42,7 +53,24 @@ export function cachePathFor(url: string, cacheDir: string): string {
   return path.join(cacheDir, sha256Hex(Buffer.from(url, 'utf8')).slice(0, 32) + (/^\.[a-z0-9]{1,8}$/.test(ext) ? ext : ''));
 }
 
-export async function fetchToCache(url: string, options: FetchCacheOptions): Promise<CachedFile> {
+/** Downloads in flight, by cache file and filter: a second request for the same URL waits for the first. */
+const inFlight = new Map<string, Promise<CachedFile>>();
+
+export function fetchToCache(url: string, options: FetchCacheOptions): Promise<CachedFile> {
+  let key: string;
+  try {
+    key = `${options.filter ?? 'public-only'}\0${options.sha256 ?? ''}\0${cachePathFor(url, options.cacheDir)}`;
+  } catch {
+    return Promise.reject(new Error(`Not a valid URL: ${url}`));
+  }
+  const running = inFlight.get(key);
+  if (running) return running;
+  const started = fetchOnce(url, options).finally(() => inFlight.delete(key));
+  inFlight.set(key, started);
+  return started;
+}
+
+async function fetchOnce(url: string, options: FetchCacheOptions): Promise<CachedFile> {
   const protocol = new URL(url).protocol;
   if (protocol !== 'http:' && protocol !== 'https:') throw new Error(`Only http(s) URLs can be downloaded, got ${url}`);
   const expected = options.sha256?.toLowerCase();
@@ -54,8 +82,10 @@ export async function fetchToCache(url: string, options: FetchCacheOptions): Pro
     if (!expected || sha === expected) return { path: file, data: cached, sha256: sha, fromCache: true };
     await fs.rm(file, { force: true }); // stale or corrupt: fetch again
   }
+  if (options.offline) throw new Error(`${url} is not in the cache and downloads are disabled (Restricted Mode)`);
 
-  const data = await download(url, options.maxBytes ?? 64 * 1024 * 1024, options.timeoutMs ?? 60_000, options.onProgress);
+  const data = await httpGet(url, { maxBytes: options.maxBytes ?? 64 * 1024 * 1024, timeoutMs: options.timeoutMs ?? 60_000,
+    filter: options.filter ?? 'public-only', allowAddresses: options.allowAddresses, onProgress: options.onProgress });
   const sha = sha256Hex(data);
   if (expected && sha !== expected) {
     throw new Error(`sha256 mismatch for ${url}: expected ${expected}, got ${sha} (${data.length} bytes); not cached`);
@@ -65,44 +95,4 @@ export async function fetchToCache(url: string, options: FetchCacheOptions): Pro
   await fs.writeFile(tmp, data);
   await fs.rename(tmp, file);
   return { path: file, data, sha256: sha, fromCache: false };
-}
-
-async function download(
-  url: string,
-  maxBytes: number,
-  timeoutMs: number,
-  onProgress: FetchCacheOptions['onProgress'],
-): Promise<Buffer> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    const res = await fetch(url, { signal, redirect: 'follow' });
-    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText} for ${url}`);
-    const header = Number(res.headers.get('content-length'));
-    const total = Number.isFinite(header) && header > 0 ? header : undefined;
-    if (total !== undefined && total > maxBytes) {
-      await res.body.cancel();
-      throw new Error(`${url} is ${total} bytes, over the ${maxBytes}-byte limit`);
-    }
-    const chunks: Uint8Array[] = [];
-    let received = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received += value.byteLength;
-      if (received > maxBytes) {
-        await reader.cancel();
-        throw new Error(`${url} exceeds the ${maxBytes}-byte limit`);
-      }
-      chunks.push(value);
-      onProgress?.(received, total);
-    }
-    return Buffer.concat(chunks);
-  } catch (err) {
-    if (signal.aborted) throw new Error(`Download of ${url} timed out after ${timeoutMs} ms`);
-    if (err instanceof Error && err.message === 'fetch failed' && err.cause instanceof Error) {
-      throw new Error(`Download of ${url} failed: ${err.cause.message}`);
-    }
-    throw err;
-  }
 }

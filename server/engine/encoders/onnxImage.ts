@@ -26,6 +26,8 @@ export interface OnnxModelSource {
   /** Expected sha256 of the model file (default: the Model Zoo file's); null skips the check. */
   modelSha256?: string | null;
   cacheDir?: string;
+  /** Take the model URL from the cache only (no network). */
+  offline?: boolean;
   onDownloadProgress?: (receivedBytes: number, totalBytes: number | undefined) => void;
 }
 
@@ -53,6 +55,8 @@ export async function locateOnnxModel(src: OnnxModelSource): Promise<LocatedMode
       cacheDir: src.cacheDir ?? defaultCacheDir(),
       sha256: expected ?? undefined,
       onProgress: src.onDownloadProgress,
+      offline: src.offline,
+      filter: 'none', // the user configured this URL (a setting, an option): not a dataset's say-so
     });
     return { data: got.data, sha256: got.sha256, source: src.modelUrl };
   }

@@ -6,21 +6,31 @@
 // is the same for every item, while torchvision's "shorter side 256 + centre crop 224" would drop ~40% of the
 // poster's height (title and credit block). Validated: ImageNet top-1 on posters is mostly comic book/book jacket.
 
-import { constants as fsConstants, promises as fs } from 'node:fs';
 import sharp from 'sharp';
+import { notAnImageReason, readPosterFile } from '../posterFile';
 import type { EncodeOptions, EncoderIdentity, ImageBatchResult, ImageEncoder, PosterInput } from './types';
 
 export const POSTER_SIZE = 224;
 export const POSTER_PREPROCESS = 'sharp: auto-orient, sRGB, alpha dropped, resize fill 224x224 (no crop)';
 export type DecodedPoster = { rgb: Buffer; reason: null } | { rgb: null; reason: string };
 
-/** Decodes one poster to POSTER_SIZE² interleaved RGB bytes, or explains why it cannot. */
+/**
+ * Decodes one poster to POSTER_SIZE² interleaved RGB bytes, or explains why it cannot. Files are read by
+ * readPosterFile (regular files only, size cap); bytes that are not JPEG/PNG/WebP/GIF never reach sharp.
+ */
 export async function decodePoster(input: PosterInput): Promise<DecodedPoster> {
   if (input == null) return { rgb: null, reason: 'no poster' };
-  if (input.kind === 'buffer' && input.data.byteLength === 0) return { rgb: null, reason: 'empty image data' };
+  let bytes: Uint8Array;
+  if (input.kind === 'file') {
+    const read = await readPosterFile(input.path);
+    if (!read.data) return { rgb: null, reason: read.reason };
+    bytes = read.data;
+  } else bytes = input.data;
+  const notImage = notAnImageReason(bytes);
+  if (notImage) return { rgb: null, reason: notImage };
   try {
-    // sharp reads files itself: one thread-pool job per poster, which keeps decoding while inference blocks JS.
-    const { data, info } = await sharp(input.kind === 'file' ? input.path : input.data, {
+    // sharp decodes on libuv's thread pool: one job per poster, which keeps decoding while inference blocks JS.
+    const { data, info } = await sharp(bytes, {
       failOn: 'warning', // truncated/corrupt files are rejected rather than half-grey
       limitInputPixels: 100_000_000,
     })
@@ -35,22 +45,7 @@ export async function decodePoster(input: PosterInput): Promise<DecodedPoster> {
     }
     return { rgb: data, reason: null };
   } catch (err) {
-    const fileProblem = input.kind === 'file' ? await describeFileProblem(input.path) : null;
-    return { rgb: null, reason: fileProblem ?? `undecodable image: ${err instanceof Error ? err.message : String(err)}` };
-  }
-}
-
-/** After a failed decode: a clearer reason when the file itself is the problem, else null. */
-async function describeFileProblem(file: string): Promise<string | null> {
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) return `not a file: ${file}`;
-    if (stat.size === 0) return `empty file: ${file}`;
-    await fs.access(file, fsConstants.R_OK);
-    return null;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? `file not found: ${file}` : `unreadable file: ${file} (${code ?? String(err)})`;
+    return { rgb: null, reason: `undecodable image: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
 

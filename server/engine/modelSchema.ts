@@ -1,0 +1,139 @@
+// What a saved model folder holds — manifest.json, report.json, boosters/NN.txt — and the store's current.json,
+// as TypeScript types and as zod schemas. Model files may come from anywhere (a cloned repository, a download),
+// so everything read from them is checked against these schemas before any of it is used.
+import { z } from 'zod';
+import type { Dataset } from './data';
+import type { EncoderIdentity } from './encoders/types';
+import type { FeatureLayout } from './features';
+import type { EvalOverlap } from './leakage';
+import type { MultiLabelReport, PrecisionRecallPoint } from './metrics';
+import type { OneVsRestModel } from './trainer';
+
+export const MODEL_FORMAT = 'genre-lens-model';
+export const MODEL_FORMAT_VERSION = 1;
+/** A booster file inside the model folder: `boosters/NN.txt`. */
+export const BOOSTER_PATH = /^boosters\/\d{2,4}\.txt$/;
+
+export interface GenreEntry {
+  name: string;
+  threshold: number;
+  positives: number;
+  bestIteration: number;
+  oofF1: number;
+  /** Booster file relative to the model directory; null when too few positives to train. */
+  booster: string | null;
+}
+
+export interface Manifest {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  createdAt: string;
+  genres: GenreEntry[];
+  encoders: { text: EncoderIdentity; image: EncoderIdentity | null };
+  features: FeatureLayout;
+  params: OneVsRestModel['params'];
+  training: OneVsRestModel['options'];
+  seed: number;
+  dataset: { path: string; sha256: string; format: string; columns: Dataset['columns']; rows: number; trainRows: number; unlabeledRows: number };
+  evaluation: { kind: 'file'; path: string; sha256: string; rows: number; overlap?: EvalOverlap } | { kind: 'split'; fraction: number; rows: number };
+  metrics: Pick<MultiLabelReport, 'micro' | 'macro' | 'weighted' | 'samples' | 'subsetAccuracy' | 'hammingLoss'>;
+  trainingSeconds: number;
+  warnings: string[];
+}
+
+export interface AblationEntry {
+  micro: MultiLabelReport['micro'];
+  macro: MultiLabelReport['macro'];
+  samples: MultiLabelReport['samples'];
+  subsetAccuracy: number;
+  perGenreF1: number[];
+}
+
+export interface Report {
+  formatVersion: number;
+  run: Pick<Manifest, 'createdAt' | 'dataset' | 'evaluation' | 'encoders' | 'seed' | 'trainingSeconds' | 'warnings'> & {
+    posters: { missingTrain: number; missingEval: number; reasons: { reason: string; count: number }[] };
+  };
+  genres: string[];
+  thresholds: number[];
+  metrics: MultiLabelReport;
+  ablation: { both: AblationEntry; text?: AblationEntry; poster?: AblationEntry };
+  /**
+   * Rows of the training data having both genres i and j (diagonal: having genre i). Row i is empty (`[]`) when genre i
+   * was not trained, so the report stays small however many genres the file names.
+   */
+  cooccurrence: number[][];
+  /** Per genre, the precision–recall curve of the evaluation rows, thinned to at most 101 points; empty when untrained. */
+  prCurves: PrecisionRecallPoint[][];
+}
+
+/** The store's `current.json`: the current model (`models/<name>`, inside the store) and the models the user chose. */
+export interface Pointer {
+  model: string;
+  pinned: string[];
+}
+
+const MAX_GENRES = 10_000;
+const count = z.int().min(0);
+const text = z.string().max(100_000);
+const identity = z.looseObject({
+  kind: z.enum(['text', 'image']), id: text, version: text, dim: z.int().positive().max(1_000_000),
+  weightsSha256: text, source: text, preprocess: text, fallback: z.boolean(),
+});
+const average = z.looseObject({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() });
+const block = z.looseObject({ offset: count, dim: count });
+
+export const manifestSchema = z.looseObject({
+  format: z.literal(MODEL_FORMAT, { error: `expected "${MODEL_FORMAT}" (not a Genre Lens model)` }),
+  formatVersion: z.int().min(1).max(MODEL_FORMAT_VERSION, { error: `model format is newer than this Genre Lens (${MODEL_FORMAT_VERSION}); update Genre Lens` }),
+  createdAt: text,
+  genres: z.array(z.looseObject({
+    name: z.string().min(1).max(1000),
+    threshold: z.number().min(0).max(1),
+    positives: count,
+    bestIteration: count,
+    oofF1: z.number().min(0).max(1),
+    booster: z.string().regex(BOOSTER_PATH, { error: 'expected "boosters/NN.txt" inside the model folder' }).nullable(),
+  })).min(1).max(MAX_GENRES),
+  encoders: z.looseObject({ text: identity, image: identity.nullable() }),
+  features: z.looseObject({ text: block, image: block, posterMissing: count, total: z.int().positive().max(1_000_000) }),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  training: z.looseObject({}),
+  seed: z.int(),
+  dataset: z.looseObject({ path: text, sha256: text, format: text, columns: z.record(z.string(), z.string().nullable()),
+    rows: count, trainRows: count, unlabeledRows: count }),
+  evaluation: z.discriminatedUnion('kind', [
+    z.looseObject({ kind: z.literal('file'), path: text, sha256: text, rows: count }),
+    z.looseObject({ kind: z.literal('split'), fraction: z.number(), rows: count }),
+  ]),
+  metrics: z.looseObject({ micro: average, macro: average, weighted: average, samples: average,
+    subsetAccuracy: z.number(), hammingLoss: z.number() }),
+  trainingSeconds: z.number().min(0),
+  warnings: z.array(z.string()),
+}).superRefine((m, ctx) => {
+  const { text: t, image: i, posterMissing, total } = m.features;
+  if (t.dim + i.dim + 1 !== total || posterMissing !== total - 1) {
+    ctx.addIssue({ code: 'custom', path: ['features', 'total'], message: `expected text.dim + image.dim + 1 = ${t.dim + i.dim + 1}, got ${total}` });
+  }
+});
+
+/** Structural checks of report.json: enough that the report panel and the CLI can draw it without a TypeError. */
+export const reportSchema = z.looseObject({
+  formatVersion: z.int().min(1).max(MODEL_FORMAT_VERSION, { error: 'report format is newer than this Genre Lens; update Genre Lens' }),
+  run: z.looseObject({ warnings: z.array(z.string()), posters: z.looseObject({}) }),
+  genres: z.array(z.string()).max(MAX_GENRES),
+  thresholds: z.array(z.number()),
+  metrics: z.looseObject({ micro: average, macro: average, weighted: average, samples: average,
+    perLabel: z.array(z.looseObject({ label: z.string() })), confusion: z.array(z.array(z.array(z.number()))) }),
+  ablation: z.record(z.string(), z.looseObject({ micro: average })),
+  cooccurrence: z.array(z.array(z.number())),
+  prCurves: z.array(z.array(z.looseObject({ precision: z.number(), recall: z.number() }))),
+}).superRefine((r, ctx) => {
+  if (r.thresholds.length !== r.genres.length) {
+    ctx.addIssue({ code: 'custom', path: ['thresholds'], message: `expected ${r.genres.length} thresholds (one per genre), got ${r.thresholds.length}` });
+  }
+});
+
+/** `models/<name>`: absolute paths and `..` are refused here, links leading outside when the pointer is resolved. */
+const modelRef = z.string().max(1000).regex(/^models[\\/](?!\.\.?$)[^\\/]+$/, { error: 'expected "models/<name>", a model folder inside the store' });
+export const pointerSchema = z.object({ model: modelRef, pinned: z.array(modelRef).max(10_000).default([]) });

@@ -1,0 +1,63 @@
+// Validates the settings the extension sends the daemon (initializationOptions and didChangeConfiguration) with zod,
+// one setting at a time: a bad value is replaced by its default and named in a warning
+// (`genreLens.seed: expected an integer from 0 to 2147483647; using 42`); nothing here throws.
+import { z } from 'zod';
+import { DEFAULT_KEEP_MODELS } from './engine/modelStore';
+import { MAX_SEED } from './engine/runOptions';
+import type { DaemonSettings } from './protocol';
+
+export { DEFAULT_KEEP_MODELS };
+export const DEFAULT_SEED = 42;
+
+const httpUrl = z.string().refine((s) => s === '' || (/^https?:\/\//i.test(s) && URL.canParse(s)));
+const folder = z.string().refine((s) => !s.includes('\0'));
+
+interface Rule {
+  schema: z.ZodType;
+  expected: string;
+  /** Used when the value is bad; undefined = the daemon's built-in default. */
+  fallback: unknown;
+}
+
+const RULES: Record<keyof DaemonSettings, Rule> = {
+  imageEncoder: { schema: z.enum(['onnx', 'nsfwjs', 'none']), expected: 'one of onnx, nsfwjs, none', fallback: 'onnx' },
+  modelsDirectory: { schema: folder, expected: 'a folder path', fallback: undefined },
+  imageModelUrl: { schema: httpUrl, expected: 'an http(s) URL', fallback: undefined },
+  modelStore: { schema: folder, expected: 'a folder path', fallback: undefined },
+  cacheDirectory: { schema: folder, expected: 'a folder path', fallback: undefined },
+  posterBaseUrl: { schema: httpUrl, expected: 'an http(s) URL', fallback: undefined },
+  columns: {
+    schema: z.strictObject({ title: z.string(), text: z.string(), genres: z.string(), poster: z.string() }).partial(),
+    expected: 'an object whose keys title, text, genres, poster name columns', fallback: {},
+  },
+  seed: { schema: z.number().int().min(0).max(MAX_SEED), expected: `an integer from 0 to ${MAX_SEED}`, fallback: DEFAULT_SEED },
+  trusted: { schema: z.boolean(), expected: 'true or false', fallback: false },
+  prefetchPosters: { schema: z.boolean(), expected: 'true or false', fallback: false },
+  allowPrivateNetwork: { schema: z.boolean(), expected: 'true or false', fallback: false },
+  posterRoots: { schema: z.array(folder), expected: 'an array of folder paths', fallback: [] },
+  keepModels: { schema: z.number().int().min(1), expected: 'an integer of at least 1', fallback: DEFAULT_KEEP_MODELS },
+};
+
+const shown = (v: unknown) => (v === undefined ? 'the default' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** The valid part of `raw` as DaemonSettings, and one warning per setting that was dropped to its default. */
+export function validateSettings(raw: unknown): { settings: DaemonSettings; warnings: string[] } {
+  if (raw === null || raw === undefined) return { settings: {}, warnings: [] };
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    return { settings: {}, warnings: ['genreLens: expected the settings as an object; using the defaults'] };
+  }
+  const input = raw as Record<string, unknown>;
+  const settings: Record<string, unknown> = {};
+  const warnings: string[] = [];
+  for (const [key, rule] of Object.entries(RULES)) {
+    const value = input[key];
+    if (value === undefined || value === null) continue; // not set: the default applies
+    const r = rule.schema.safeParse(value);
+    if (r.success) settings[key] = r.data;
+    else {
+      warnings.push(`genreLens.${key}: expected ${rule.expected}; using ${shown(rule.fallback)}`);
+      if (rule.fallback !== undefined) settings[key] = rule.fallback;
+    }
+  }
+  return { settings: settings as DaemonSettings, warnings };
+}

@@ -1,0 +1,180 @@
+// Safety of the daemon, driven over stdio by a real LSP client like test/daemon.test.ts: settings are validated (a bad
+// value becomes its default with a warning naming it), Restricted Mode refuses training, a hover never downloads a
+// poster unless prefetch is on, hover errors are escaped, and Delete Old Models does a dry run before deleting.
+import { after, before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  createProtocolConnection, Hover, MarkupContent, ProtocolConnection, StreamMessageReader, StreamMessageWriter,
+} from 'vscode-languageserver-protocol/node';
+import { Requests } from '../server/protocol';
+import { validateSettings } from '../server/settings';
+
+const repo = path.resolve(__dirname, '..');
+
+interface Daemon {
+  conn: ProtocolConnection;
+  work: string;
+  /** window/showMessage texts received so far. */
+  messages: string[];
+  stop(): Promise<void>;
+}
+
+async function startDaemon(initializationOptions: unknown): Promise<Daemon> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-safety-'));
+  fs.cpSync(path.join(repo, 'examples'), path.join(work, 'data'), { recursive: true });
+  const server: ChildProcess = spawn(process.execPath,
+    ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(repo, 'server/cli.ts'), 'serve', '--stdio'],
+    { cwd: work, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GENRE_LENS_CACHE: path.join(work, 'cache') } });
+  const conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+  const messages: string[] = [];
+  conn.onRequest('window/workDoneProgress/create', () => null);
+  conn.onRequest('window/showMessageRequest', () => null);
+  conn.onNotification('window/showMessage', (m: { message: string }) => void messages.push(m.message));
+  for (const n of ['$/progress', 'genreLens/status', 'window/logMessage']) conn.onNotification(n, () => undefined);
+  conn.listen();
+  await conn.sendRequest('initialize', {
+    processId: process.pid, rootUri: pathToFileURL(work).href, workspaceFolders: [{ uri: pathToFileURL(work).href, name: 'w' }],
+    capabilities: { window: { workDoneProgress: true }, textDocument: { hover: { contentFormat: ['markdown'] } } }, initializationOptions,
+  });
+  await conn.sendNotification('initialized', {});
+  return {
+    conn, work, messages, async stop() {
+      await conn.sendRequest('shutdown').catch(() => undefined);
+      await conn.sendNotification('exit').catch(() => undefined);
+      conn.dispose();
+      server.kill();
+      fs.rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+function open(d: Daemon, rel: string, text: string): string {
+  const uri = pathToFileURL(path.join(d.work, rel)).href;
+  void d.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'csv', version: 1, text } });
+  return uri;
+}
+
+async function hover(d: Daemon, uri: string, line: number): Promise<string> {
+  const h = (await d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 1 } })) as Hover | null;
+  return h ? (h.contents as MarkupContent).value : '';
+}
+
+const until = async (cond: () => boolean) => {
+  while (!cond()) await new Promise((r) => setTimeout(r, 20));
+};
+
+test('settings are validated one by one: a bad value becomes its default with a warning naming it', () => {
+  const r = validateSettings({ seed: 'abc', imageEncoder: 'evil', posterRoots: 'x', keepModels: 0, imageModelUrl: 'file:///etc/passwd',
+    prefetchPosters: 'yes', modelStore: '/models', columns: { text: 'plot' }, trusted: true });
+  assert.deepEqual(r.warnings.sort(), [
+    'genreLens.imageEncoder: expected one of onnx, nsfwjs, none; using onnx',
+    'genreLens.imageModelUrl: expected an http(s) URL; using the default',
+    'genreLens.keepModels: expected an integer of at least 1; using 5',
+    'genreLens.posterRoots: expected an array of folder paths; using []',
+    'genreLens.prefetchPosters: expected true or false; using false',
+    'genreLens.seed: expected an integer from 0 to 2147483647; using 42',
+  ]);
+  assert.deepEqual(r.settings, { imageEncoder: 'onnx', modelStore: '/models', columns: { text: 'plot' }, seed: 42, trusted: true,
+    prefetchPosters: false, posterRoots: [], keepModels: 5 });
+  assert.deepEqual(validateSettings('nonsense').warnings, ['genreLens: expected the settings as an object; using the defaults']);
+  assert.deepEqual(validateSettings(undefined), { settings: {}, warnings: [] });
+});
+
+describe('a daemon in Restricted Mode with bad settings', () => {
+  let d: Daemon;
+  before(async () => {
+    d = await startDaemon({ seed: 'abc', imageEncoder: 'evil', posterRoots: 'x' }); // and no `trusted`
+  });
+  after(() => d.stop());
+
+  test('warns about each bad setting and keeps answering', async () => {
+    assert.equal((await d.conn.sendRequest(Requests.modelStatus)).state, 'none');
+    assert.ok(d.messages.includes('Genre Lens: genreLens.seed: expected an integer from 0 to 2147483647; using 42'), d.messages.join('\n'));
+    assert.ok(d.messages.includes('Genre Lens: genreLens.imageEncoder: expected one of onnx, nsfwjs, none; using onnx'));
+    assert.ok(d.messages.includes('Genre Lens: genreLens.posterRoots: expected an array of folder paths; using []'));
+    await d.conn.sendNotification('workspace/didChangeConfiguration', { settings: { genreLens: { keepModels: 'many' } } });
+    await until(() => d.messages.some((m) => m.includes('genreLens.keepModels: expected an integer of at least 1; using 5')));
+    assert.equal((await d.conn.sendRequest(Requests.modelStatus)).state, 'none');
+  });
+
+  test('refuses to train or predict a file, and the hover says why instead of linking to training', async () => {
+    await assert.rejects(d.conn.sendRequest(Requests.train, { data: 'data/movies.csv' }), /Restricted Mode/);
+    await assert.rejects(d.conn.sendRequest(Requests.predictFile, { data: 'data/movies.csv', out: 'data/p.csv' }), /Restricted Mode/);
+    assert.equal(fs.existsSync(path.join(d.work, '.genre-lens/models')) && fs.readdirSync(path.join(d.work, '.genre-lens/models')).length, 0);
+    assert.equal(fs.existsSync(path.join(d.work, 'data/p.csv')), false);
+    const h = await hover(d, open(d, 'data/movies.csv', fs.readFileSync(path.join(d.work, 'data/movies.csv'), 'utf8')), 1);
+    assert.match(h, /Restricted Mode/);
+    assert.doesNotMatch(h, /command:/);
+  });
+});
+
+describe('a trusted daemon with a model', () => {
+  let d: Daemon;
+  let posterServer: http.Server;
+  const requests: string[] = [];
+  let base = '';
+  const settings = (extra: object) => ({ trusted: true, imageEncoder: 'nsfwjs', allowPrivateNetwork: true, ...extra });
+  let modelDir = '';
+
+  before(async () => {
+    posterServer = http.createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => posterServer.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(posterServer.address() as AddressInfo).port}`;
+    d = await startDaemon(settings({}));
+    const r = await d.conn.sendRequest(Requests.train, { data: 'data/movies.csv', skipAblation: true });
+    modelDir = r.model.dir;
+  });
+  after(async () => {
+    await d.stop();
+    posterServer.close();
+  });
+
+  const row = (poster: string) => `title,overview,genres,poster\nNight Shift,"A haunted hospital full of screams.",Horror,${poster}\n`;
+
+  test('a hover over a row with a poster URL makes no request unless prefetchPosters is on', async () => {
+    const off = await hover(d, open(d, 'data/off.csv', row(`${base}/off.jpg`)), 1);
+    assert.match(off, /^\*\*Night Shift\*\*/);
+    assert.match(off, /genreLens\\\.prefetchPosters/);
+    // The same with prefetch on: the request arrives, and the earlier hover's URL was never asked for.
+    await d.conn.sendNotification('workspace/didChangeConfiguration', { settings: { genreLens: settings({ prefetchPosters: true }) } });
+    assert.match(await hover(d, open(d, 'data/on.csv', row(`${base}/on.jpg`)), 1), /^\*\*Night Shift\*\*/);
+    await until(() => requests.includes('/on.jpg'));
+    assert.equal(requests.includes('/off.jpg'), false, requests.join(' '));
+  });
+
+  test('Delete Old Models does a dry run first and never deletes the current model', async () => {
+    const models = path.join(d.work, '.genre-lens/models');
+    for (const old of ['2000-01-01T00-00-00-000Z-old1.csv', '2000-01-02T00-00-00-000Z-old2.csv']) fs.cpSync(modelDir, path.join(models, old), { recursive: true });
+    const plan = await d.conn.sendRequest(Requests.deleteOldModels, { keep: 1, dryRun: true });
+    assert.deepEqual(plan.deleted.map((p) => path.basename(p)).sort(), ['2000-01-01T00-00-00-000Z-old1.csv', '2000-01-02T00-00-00-000Z-old2.csv']);
+    assert.ok(plan.kept.map((p) => path.basename(p)).includes(path.basename(modelDir)));
+    assert.equal(fs.readdirSync(models).filter((n) => !n.startsWith('.')).length, 3, 'a dry run deletes nothing');
+    const done = await d.conn.sendRequest(Requests.deleteOldModels, { keep: 1 });
+    assert.equal(done.deleted.length, 2);
+    assert.deepEqual(fs.readdirSync(models).filter((n) => !n.startsWith('.')), [path.basename(modelDir)]);
+    await assert.rejects(d.conn.sendRequest(Requests.deleteOldModels, { keep: 0 }), /keep: expected an integer of at least 1/);
+  });
+
+  test('an error from loading a model reaches the hover escaped', async () => {
+    const evil = path.join(d.work, '.genre-lens/models/evil');
+    fs.cpSync(modelDir, evil, { recursive: true });
+    const manifest = JSON.parse(fs.readFileSync(path.join(evil, 'manifest.json'), 'utf8')) as { encoders: { text: { id: string } } };
+    manifest.encoders.text.id = '<img src=x onerror=alert(1)> **boom** [x](command:evil)';
+    fs.writeFileSync(path.join(evil, 'manifest.json'), JSON.stringify(manifest));
+    await d.conn.sendRequest(Requests.selectModel, { dir: evil });
+    const h = await hover(d, open(d, 'data/err.csv', row('')), 1);
+    assert.match(h, /^\*\*Genre Lens\*\*: cannot predict this row: /);
+    assert.ok(h.includes('&lt;img src=x onerror=alert\\(1\\)&gt; \\*\\*boom\\*\\* \\[x\\]\\(command:evil\\)'), h);
+    assert.doesNotMatch(h, /<img|\]\(command:/);
+  });
+});
