@@ -133,8 +133,7 @@ async function selectModel(client: LanguageClient): Promise<void> {
 
 /** Asks the daemon what retention would delete, confirms with a modal dialog, then deletes. */
 async function deleteOldModels(client: LanguageClient): Promise<void> {
-  const keep = vscode.workspace.getConfiguration('genreLens').get<number>('keepModels');
-  const plan = await client.sendRequest(Requests.deleteOldModels, { keep, dryRun: true });
+  const plan = await client.sendRequest(Requests.deleteOldModels, { dryRun: true }); // keeps the genreLens.keepModels newest
   if (!plan.deleted.length) {
     void vscode.window.showInformationMessage(`Genre Lens: nothing to delete; the store keeps ${plan.kept.length} model(s).`);
     return;
@@ -142,11 +141,11 @@ async function deleteOldModels(client: LanguageClient): Promise<void> {
   const names = plan.deleted.map((d) => path.basename(d));
   const ok = await vscode.window.showWarningMessage(`Delete ${plan.deleted.length} old genre model(s) from ${plan.store}?`, {
     modal: true,
-    detail: `Kept: ${plan.kept.length} (the newest ${keep ?? 5}, the current and any selected model).\nDeleted:\n${names.slice(0, 15).join('\n')}` +
+    detail: `Kept: ${plan.kept.length} (the newest ${plan.keep}, the current and any selected model).\nDeleted:\n${names.slice(0, 15).join('\n')}` +
       `${names.length > 15 ? `\n… and ${names.length - 15} more` : ''}`,
   }, 'Delete');
   if (ok !== 'Delete') return;
-  const done = await client.sendRequest(Requests.deleteOldModels, { keep });
+  const done = await client.sendRequest(Requests.deleteOldModels, { keep: plan.keep });
   void vscode.window.showInformationMessage(`Genre Lens: deleted ${done.deleted.length} old model(s); ${done.kept.length} kept.`);
 }
 

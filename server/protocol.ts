@@ -112,6 +112,8 @@ export interface DeleteOldModelsParams {
 
 export interface DeleteOldModelsResult {
   store: string;
+  /** The number of newest models kept. */
+  keep: number;
   /** Model folders deleted (or, with dryRun, that would be). */
   deleted: string[];
   kept: string[];

@@ -104,6 +104,7 @@ connection.onDidChangeConfiguration((change) => {
   const before = hostKey();
   applySettings(s);
   flushWarnings();
+  parsed.clear(); // columns, poster roots and base URL shape how documents parse
   host.setOptions(engineOptions());
   if (hostKey() !== before) {
     void host.dispose().then(() => {
@@ -262,8 +263,9 @@ connection.onRequest(Requests.deleteOldModels, (params): DeleteOldModelsResult =
   const keep = params.keep ?? settings.keepModels ?? DEFAULT_KEEP_MODELS;
   if (!Number.isInteger(keep) || keep < 1) throw new Error(`keep: expected an integer of at least 1, got ${String(keep)}`);
   const store = storeDir();
+  if (!fs.existsSync(path.join(store, 'models'))) return { store, keep, deleted: [], kept: [] }; // no model saved yet
   const r = pruneStore(store, { keep, dryRun: params.dryRun === true });
-  return { store, deleted: r.deleted, kept: r.kept };
+  return { store, keep, deleted: r.deleted, kept: r.kept };
 });
 
 documents.listen(connection);

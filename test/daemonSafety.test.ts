@@ -35,10 +35,14 @@ async function startDaemon(initializationOptions: unknown): Promise<Daemon> {
   const conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   const messages: string[] = [];
   conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.onRequest('window/showMessageRequest', () => null);
+  conn.onRequest('window/showMessageRequest', (m: { message: string }) => {
+    messages.push(m.message);
+    return null;
+  });
   conn.onNotification('window/showMessage', (m: { message: string }) => void messages.push(m.message));
   for (const n of ['$/progress', 'genreLens/status', 'window/logMessage']) conn.onNotification(n, () => undefined);
   conn.listen();
+  server.once('exit', () => conn.dispose()); // a daemon that dies fails the pending request instead of hanging the test
   await conn.sendRequest('initialize', {
     processId: process.pid, rootUri: pathToFileURL(work).href, workspaceFolders: [{ uri: pathToFileURL(work).href, name: 'w' }],
     capabilities: { window: { workDoneProgress: true }, textDocument: { hover: { contentFormat: ['markdown'] } } }, initializationOptions,
@@ -107,11 +111,14 @@ describe('a daemon in Restricted Mode with bad settings', () => {
   test('refuses to train or predict a file, and the hover says why instead of linking to training', async () => {
     await assert.rejects(d.conn.sendRequest(Requests.train, { data: 'data/movies.csv' }), /Restricted Mode/);
     await assert.rejects(d.conn.sendRequest(Requests.predictFile, { data: 'data/movies.csv', out: 'data/p.csv' }), /Restricted Mode/);
-    assert.equal(fs.existsSync(path.join(d.work, '.genre-lens/models')) && fs.readdirSync(path.join(d.work, '.genre-lens/models')).length, 0);
+    const models = path.join(d.work, '.genre-lens/models');
+    assert.equal(fs.existsSync(models) ? fs.readdirSync(models).length : 0, 0, 'no model saved');
     assert.equal(fs.existsSync(path.join(d.work, 'data/p.csv')), false);
     const h = await hover(d, open(d, 'data/movies.csv', fs.readFileSync(path.join(d.work, 'data/movies.csv'), 'utf8')), 1);
     assert.match(h, /Restricted Mode/);
     assert.doesNotMatch(h, /command:/);
+    assert.deepEqual(await d.conn.sendRequest(Requests.deleteOldModels, { dryRun: true }),
+      { store: path.join(d.work, '.genre-lens'), keep: 5, deleted: [], kept: [] });
   });
 });
 
@@ -150,6 +157,14 @@ describe('a trusted daemon with a model', () => {
     assert.match(await hover(d, open(d, 'data/on.csv', row(`${base}/on.jpg`)), 1), /^\*\*Night Shift\*\*/);
     await until(() => requests.includes('/on.jpg'));
     assert.equal(requests.includes('/off.jpg'), false, requests.join(' '));
+  });
+
+  test('of two train requests sent at once the second is refused, and a cancel reaches the first', async () => {
+    const first = d.conn.sendRequest(Requests.train, { data: 'data/movies.csv', skipAblation: true, seed: 3 });
+    const second = d.conn.sendRequest(Requests.train, { data: 'data/movies.csv', skipAblation: true, seed: 4 });
+    await assert.rejects(second, /already running/);
+    assert.equal(await d.conn.sendRequest(Requests.cancelTraining), true);
+    await assert.rejects(first, /cancelled/);
   });
 
   test('Delete Old Models does a dry run first and never deletes the current model', async () => {
