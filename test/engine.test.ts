@@ -72,6 +72,14 @@ test('stratifiedSplit puts every genre with two or more rows on both sides', () 
   assert.deepEqual(stratifiedSplit(rows, 0.2, 1), { train, eval: ev }, 'seeded');
 });
 
+test('stratifiedSplit: a genre on a single row does not pin that row to the training side', () => {
+  // Every row also carries its own one-off genre; Drama (on all 10) must still reach the evaluation side.
+  const rows = Array.from({ length: 10 }, (_, i) => ({ genres: ['Drama', `once-${i}`] })) as unknown as Parameters<typeof stratifiedSplit>[0];
+  const { train, eval: ev } = stratifiedSplit(rows, 0.2, 3);
+  assert.equal(ev.length, 2, `eval rows: ${ev.join(', ')}`);
+  assert.equal(train.length, 8);
+});
+
 let first: Awaited<ReturnType<typeof trainRun>>;
 test('a training run uses every poster form, warns with file:line:column, and saves a complete model folder', async () => {
   const warnings: string[] = [];

@@ -1,50 +1,25 @@
-// A training run end to end: read the data, split off evaluation rows (an explicit file or a seeded stratified
-// split), encode, train one-vs-rest, evaluate (plus text-only and poster-only ablations), and save the model
-// directory with its manifest and report. Also evaluation and prediction with a saved model.
+// A training run end to end: read the data, check it (labels, leakage, where the model goes), split off evaluation
+// rows (an explicit file or a seeded stratified split), encode, train one-vs-rest, evaluate (plus text-only and
+// poster-only ablations), and save the model folder with its manifest and report. Re-exports prediction (predict.ts).
 import * as path from 'node:path';
-import { Dataset, DatasetOptions, formatIssue, MovieRow, readDataset } from './data';
-import { createImageEncoder, createTextEncoder, defaultCacheDir, loadNsfwjsImageEncoder } from './encoders';
-import type { EncoderIdentity } from './encoders/types';
-import { FeatureExtractor, Features, modalityColumns, PosterAccess, selectColumns } from './features';
+import { formatIssue, MovieRow, readDataset } from './data';
+import { cacheDirOf, datasetOptionsOf, EngineOptions, loadEncoders, posterAccessOf, RunProgress } from './engineOptions';
+import { FeatureExtractor, Features, modalityColumns, selectColumns } from './features';
 import { evaluate, MultiLabelReport, precisionRecallCurve, PrecisionRecallPoint } from './metrics';
-import { type LoadedModel, loadModel } from './modelFiles';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type AblationEntry, type GenreEntry, type Manifest, type Report } from './modelSchema';
 import { checkOutDir, checkStore, DEFAULT_KEEP_MODELS, saveToStore, sha256File, STORE_DIR, storeModelName, writeDirAtomic } from './modelStore';
-import { shuffledIndices } from './random';
 import { checkTrainRunOptions } from './runOptions';
 import { evalOverlap, overlapMessage } from './leakage';
+import { labelColumns, stratifiedSplit, toRows } from './split';
 import { DEFAULT_TRAIN_OPTIONS, OneVsRestPredictor, TrainOptions, trainOneVsRest, TrainProgress } from './trainer';
 import { checkGenreCount, checkTrainable, cooccurrence, DEFAULT_MAX_GENRES } from './labelChecks';
 
+export * from './engineOptions';
+export { stratifiedSplit } from './split';
+export { evalFile, loadModelEncoders, predictFile, type Prediction } from './predict';
 export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './modelSchema';
 export type { AblationEntry, GenreEntry, Manifest, Report } from './modelSchema';
 export { loadModel, type LoadedModel } from './modelFiles';
-
-export interface EngineOptions {
-  /** Folder with mobilenetv2-12-int8.onnx; default $GENRE_LENS_MODELS. */
-  modelsDir?: string;
-  /** URL of the ONNX image model (downloaded once into the cache, sha256-checked). */
-  imageModelUrl?: string;
-  /** 'onnx' (ImageNet MobileNetV2, falls back to nsfwjs when absent), 'nsfwjs' (bundled fallback), 'none'. */
-  imageEncoder?: 'onnx' | 'nsfwjs' | 'none';
-  /** Embedding and poster cache; default $GENRE_LENS_CACHE or ~/.cache/genre-lens; null disables it. */
-  cacheDir?: string | null;
-  dataset?: DatasetOptions;
-  /** Dataset-derived downloads (posters) may reach loopback/private addresses (default false). */
-  allowPrivateNetwork?: boolean;
-  /** Extra folders local posters may be read from, beyond the dataset file's folder. */
-  posterRoots?: string[];
-  /** false = no network at all (posters, the image model URL): the daemon's Restricted Mode. Default true. */
-  allowDownloads?: boolean;
-}
-
-export type Phase = 'reading' | 'loading encoders' | 'encoding text' | 'encoding posters' | 'training' | 'evaluating' | 'saving';
-export interface RunProgress {
-  phase: Phase;
-  done?: number;
-  total?: number;
-  detail?: string;
-}
 
 export interface TrainRunOptions extends EngineOptions {
   data: string;
@@ -77,77 +52,6 @@ export interface TrainRunResult {
   manifest: Manifest;
   report: Report;
   warnings: string[];
-}
-
-/** Loads the encoders the options ask for. */
-export async function loadEncoders(options: EngineOptions, onWarning: (m: string) => void) {
-  const text = await createTextEncoder();
-  const choice = options.imageEncoder ?? 'onnx';
-  let image = null;
-  if (choice === 'nsfwjs') image = await loadNsfwjsImageEncoder();
-  else if (choice === 'onnx') {
-    const created = await createImageEncoder({ modelsDir: options.modelsDir, modelUrl: options.imageModelUrl,
-      cacheDir: options.cacheDir ?? undefined, allowFallback: true, offline: options.allowDownloads === false });
-    if (created.warning) onWarning(created.warning);
-    image = created.encoder;
-  }
-  return { text, image };
-}
-
-/** The dataset options with the engine's poster roots added. */
-function datasetOptionsOf(options: EngineOptions): DatasetOptions {
-  return { ...options.dataset, posterRoots: [...(options.dataset?.posterRoots ?? []), ...(options.posterRoots ?? [])] };
-}
-
-/** What poster loading may reach over the network. */
-function posterAccessOf(options: EngineOptions): PosterAccess {
-  return { allowPrivateNetwork: options.allowPrivateNetwork, allowDownloads: options.allowDownloads };
-}
-
-function cacheDirOf(options: EngineOptions): string | null {
-  if (options.cacheDir === null) return null;
-  return options.cacheDir ?? defaultCacheDir();
-}
-
-/** Genre-major 0/1 columns for `genres` from rows' labels. */
-function labelColumns(rows: readonly MovieRow[], genres: string[]): Uint8Array[] {
-  const index = new Map(genres.map((g, i) => [g.toLowerCase(), i]));
-  const cols = genres.map(() => new Uint8Array(rows.length));
-  rows.forEach((row, r) => row.genres?.forEach((g) => {
-    const i = index.get(g.toLowerCase());
-    if (i !== undefined) cols[i][r] = 1;
-  }));
-  return cols;
-}
-
-/** Genre-major columns → row-major matrix, as the metrics take them. */
-function toRows(cols: Uint8Array[], nrow: number): Uint8Array[] {
-  return Array.from({ length: nrow }, (_, r) => Uint8Array.from(cols, (c) => c[r]));
-}
-
-/**
- * Splits row indices into train/eval so each genre appears on both sides in about the right proportion:
- * genres are served rarest first, each taking its eval quota from its not-yet-assigned rows (seeded order).
- */
-export function stratifiedSplit(rows: readonly MovieRow[], fraction: number, seed: number): { train: number[]; eval: number[] } {
-  const order = shuffledIndices(rows.length, seed);
-  const side = new Array<'train' | 'eval' | undefined>(rows.length);
-  const counts = new Map<string, number>();
-  for (const row of rows) row.genres?.forEach((g) => counts.set(g, (counts.get(g) ?? 0) + 1));
-  const byRarity = [...counts].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
-  for (const [genre, count] of byRarity) {
-    const want = count >= 2 ? Math.max(1, Math.round(count * fraction)) : 0;
-    let have = order.filter((r) => side[r] === 'eval' && rows[r].genres?.includes(genre)).length;
-    for (const r of order) {
-      if (side[r] !== undefined || !rows[r].genres?.includes(genre)) continue;
-      side[r] = have < want ? 'eval' : 'train';
-      if (side[r] === 'eval') have++;
-    }
-  }
-  const rest = order.filter((r) => side[r] === undefined);
-  rest.forEach((r, i) => (side[r] = i < Math.round(rest.length * fraction) ? 'eval' : 'train'));
-  const pick = (s: 'train' | 'eval') => order.filter((r) => side[r] === s).sort((a, b) => a - b);
-  return { train: pick('train'), eval: pick('eval') };
 }
 
 /** Located warnings for posters that were given but could not be used (the first `max`, then a count). */
@@ -262,9 +166,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     trainF = split(0, trainRows.length);
     evalF = split(trainRows.length, evalRows.length);
     posterReasons = all.posterReasons;
-    posterWarnings([...trainRows, ...evalRows], all.posterMissingReason).forEach(warn);
     const ranked = all.posterReasons.map((r) => `${r.count} × ${r.reason}`).join('; ');
-    if (all.posterMissing > 0) warn(`${all.posterMissing} of ${all.nrow} rows have no usable poster (${ranked}); they get the poster-missing indicator.`);
+    // Without an image encoder no poster is read: nothing to warn about per row.
+    if (encoders.image) posterWarnings([...trainRows, ...evalRows], all.posterMissingReason).forEach(warn);
+    if (encoders.image && all.posterMissing > 0) warn(`${all.posterMissing} of ${all.nrow} rows have no usable poster (${ranked}); they get the poster-missing indicator.`);
   } finally {
     await encoders.text.dispose();
     await encoders.image?.dispose();
@@ -339,75 +244,4 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     modelDir = saveToStore(options.store ?? path.resolve(STORE_DIR), storeModelName(createdAt, options.data), files, options.keep ?? DEFAULT_KEEP_MODELS);
   }
   return { modelDir, manifest, report, warnings };
-}
-
-/** The encoders a saved model was trained with; throws if this machine cannot reproduce them. */
-export async function loadModelEncoders(manifest: Manifest, options: EngineOptions) {
-  const wanted = manifest.encoders.image;
-  const imageEncoder = !wanted ? 'none' : wanted.fallback ? 'nsfwjs' : 'onnx';
-  const enc = await loadEncoders({ ...options, imageEncoder }, () => undefined);
-  const same = (a: EncoderIdentity | null, b: EncoderIdentity | null) =>
-    (a === null && b === null) || (a !== null && b !== null && a.id === b.id && a.dim === b.dim && a.weightsSha256 === b.weightsSha256);
-  const got = { text: enc.text.identity(), image: enc.image?.identity() ?? null };
-  for (const kind of ['text', 'image'] as const) {
-    if (!same(manifest.encoders[kind], got[kind])) {
-      await enc.text.dispose();
-      await enc.image?.dispose();
-      const want = manifest.encoders[kind];
-      throw new Error(`The model was trained with the ${kind} encoder ${want?.id ?? 'none'} (sha256 ${want?.weightsSha256.slice(0, 12) ?? '-'}), ` +
-        `but this machine has ${got[kind]?.id ?? 'none'}${kind === 'image' ? ' (set --models or GENRE_LENS_MODELS to the folder with the ONNX model)' : ''}.`);
-    }
-  }
-  return enc;
-}
-
-export interface Prediction {
-  row: MovieRow;
-  /** Probability per model genre, in manifest order. */
-  proba: number[];
-  predicted: string[];
-  posterMissing: string | null;
-}
-
-/** Predicts every row of a dataset file with a saved model. */
-export async function predictFile(modelPath: string, dataFile: string, options: EngineOptions & { onProgress?: (p: RunProgress) => void;
-  onWarning?: (m: string) => void } = {}): Promise<{ model: LoadedModel; data: Dataset; predictions: Prediction[] }> {
-  const warn = options.onWarning ?? (() => undefined);
-  const loaded = loadModel(modelPath);
-  const data = await readDataset(dataFile, datasetOptionsOf(options));
-  data.issues.forEach((i) => warn(formatIssue(i)));
-  options.onProgress?.({ phase: 'loading encoders' });
-  const encoders = await loadModelEncoders(loaded.manifest, options);
-  const extractor = new FeatureExtractor(encoders, cacheDirOf(options), posterAccessOf(options));
-  let features: Features;
-  try {
-    features = await extractor.extract(data.rows, { onProgress: (phase, done, total) =>
-      options.onProgress?.({ phase: phase === 'text' ? 'encoding text' : 'encoding posters', done, total }) });
-  } finally {
-    await encoders.text.dispose();
-    await encoders.image?.dispose();
-  }
-  const predictor = await OneVsRestPredictor.load(loaded.model);
-  try {
-    const proba = predictor.predictProba(features.X, features.nrow);
-    const decisions = predictor.decide(proba);
-    const names = loaded.manifest.genres.map((g) => g.name);
-    const predictions = data.rows.map((row, r) => ({ row, proba: proba.map((p) => p[r]), posterMissing: features.posterMissingReason[r],
-      predicted: names.filter((_, g) => decisions[g][r] === 1) }));
-    return { model: loaded, data, predictions };
-  } finally {
-    predictor.dispose();
-  }
-}
-
-/** Evaluates a saved model on a labelled dataset file. */
-export async function evalFile(modelPath: string, dataFile: string, options: EngineOptions & { onProgress?: (p: RunProgress) => void;
-  onWarning?: (m: string) => void } = {}): Promise<{ metrics: MultiLabelReport; model: LoadedModel; rows: number }> {
-  const { model, predictions } = await predictFile(modelPath, dataFile, options);
-  const labelled = predictions.filter((p) => p.row.genres !== null);
-  if (labelled.length === 0) throw new Error(`${dataFile}: no row has genres to evaluate against`);
-  const genres = model.manifest.genres.map((g) => g.name);
-  const truth = toRows(labelColumns(labelled.map((p) => p.row), genres), labelled.length);
-  const pred = labelled.map((p) => Uint8Array.from(genres, (g) => (p.predicted.includes(g) ? 1 : 0)));
-  return { metrics: evaluate(truth, pred, genres), model, rows: labelled.length };
 }
