@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The `genre-lens` command line: train, eval and predict on movie datasets with the same engine the daemon uses,
 // with progress bars on stderr and, with --json, one JSON object on stdout.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import * as cliProgress from 'cli-progress';
-import { parseColumnName, parseExistingDir, parseFraction, parseHttpUrl, parsePositiveInt, parseSeed, parseWorkers, parseWritableDir } from './cliOptions';
+import { checkEnvFolders, parseColumnName, parseExistingDir, parseFraction, parseHttpUrl, parsePositiveInt, parseSeed, parseWorkers, parseWritableDir } from './cliOptions';
+import { checkNewFile, writeNewFile } from './cliOutput';
 import { addPruneCommand } from './cliPrune';
 import { ColumnOverrides, DatasetError } from './engine/data';
 import { formatReport, MultiLabelReport } from './engine/metrics';
@@ -29,7 +29,9 @@ interface CommonFlags {
   progress: boolean;
 }
 
+/** The engine options of the flags; first checks the folder environment variables they leave in use (before any work). */
 function engineOptions(f: CommonFlags): EngineOptions {
+  checkEnvFolders({ models: !f.models && (f.imageEncoder ?? 'onnx') === 'onnx', cache: f.cache === undefined });
   const columns: ColumnOverrides = {};
   if (f.titleColumn) columns.title = f.titleColumn;
   if (f.textColumn) columns.text = f.textColumn;
@@ -165,12 +167,13 @@ export function buildProgram(): Command {
     .option('--out <file>', 'write here instead of stdout (never the input file)')
     .action(async (model: string, data: string, f: CommonFlags & { format?: 'csv' | 'json'; out?: string }) => {
       if (f.out && path.resolve(f.out) === path.resolve(data)) throw new Error(`--out ${f.out} is the input file; choose another name`);
+      if (f.out !== undefined) checkNewFile('--out', f.out); // before any work; writeNewFile checks again
       const format = f.format ?? (f.json || f.out?.toLowerCase().endsWith('.json') ? 'json' : 'csv');
       const bars = progressReporter(f.progress);
       const r = await predictFile(model, data, { ...engineOptions(f), onProgress: bars.onProgress, onWarning: warnTo(f.json) }).finally(bars.stop);
       const genres = r.model.manifest.genres.map((g) => g.name);
       const text = format === 'json' ? predictionsJson(r.predictions, genres) : predictionsCsv(r.predictions, genres);
-      if (f.out) fs.writeFileSync(f.out, text, { flag: 'wx' });
+      if (f.out !== undefined) writeNewFile('--out', f.out, text);
       else process.stdout.write(text);
     });
 

@@ -8,7 +8,7 @@ import { MAX_SEED, MAX_WORKERS } from './engine/runOptions';
 
 /** An integer in [min, max] written in decimal digits (no `1.5`, `1e3`, `0x10` or empty string). */
 export function integerIn(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
-  const expected = max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
+  const expected = max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min} (and at most ${max})` : `an integer from ${min} to ${max}`;
   return (value) => {
     const n = /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${expected}`);
@@ -81,4 +81,36 @@ export function parseWritableDir(value: string): string {
 export function parseColumnName(value: string): string {
   if (!value.trim()) throw new InvalidArgumentError('expected a column name (it is empty)');
   return value;
+}
+
+/** What the command reads from the environment variables that name folders (each unless an option overrides it). */
+export interface EnvUses {
+  /** GENRE_LENS_MODELS: no --models, and the ONNX image encoder may be loaded. */
+  models: boolean;
+  /** GENRE_LENS_CACHE: no --cache. */
+  cache: boolean;
+}
+
+/**
+ * Throws, before any work, when GENRE_LENS_MODELS, GENRE_LENS_CACHE or an entry of GENRE_LENS_POSTER_ROOTS names
+ * no usable folder, with a message naming the variable, e.g.
+ * `GENRE_LENS_CACHE=/dev/null: expected a folder; it is a file. Set it to a folder Genre Lens may write, or pass --cache <dir>.`
+ */
+export function checkEnvFolders(uses: EnvUses, env: NodeJS.ProcessEnv = process.env): void {
+  const check = (name: string, value: string, parse: (v: string) => string, todo: string) => {
+    try {
+      parse(value);
+    } catch (e) {
+      throw new Error(`${name}=${value}: ${e instanceof Error ? e.message : String(e)}. ${todo}.`);
+    }
+  };
+  if (uses.models && env.GENRE_LENS_MODELS) {
+    check('GENRE_LENS_MODELS', env.GENRE_LENS_MODELS, parseExistingDir, 'Set it to the folder holding mobilenetv2-12-int8.onnx, unset it, or pass --models <dir>');
+  }
+  if (uses.cache && env.GENRE_LENS_CACHE) {
+    check('GENRE_LENS_CACHE', env.GENRE_LENS_CACHE, parseWritableDir, 'Set it to a folder Genre Lens may write, unset it, or pass --cache <dir>');
+  }
+  for (const root of (env.GENRE_LENS_POSTER_ROOTS ?? '').split(path.delimiter).filter((p) => p.trim() !== '')) {
+    check('GENRE_LENS_POSTER_ROOTS', root, parseExistingDir, `Each entry (separated by "${path.delimiter}") must be an existing folder: fix or remove it`);
+  }
 }

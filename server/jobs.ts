@@ -29,13 +29,13 @@ export function runJob<T>(job: JobRequest, onProgress: (p: RunProgress) => void,
     });
     worker.on('error', (e) => reject(cancelled ? new JobCancelled() : e));
     worker.on('exit', (code) => reject(cancelled ? new JobCancelled() : new Error(`the job's worker stopped (exit code ${code})`)));
-  }).finally(() => void worker.terminate());
+  }).finally(() => void worker.terminate().catch(() => undefined));
   return {
     result,
     cancel() {
       cancelled = true;
       worker.postMessage({ type: 'cancel' });
-      setTimeout(() => void worker.terminate(), 5000).unref();
+      setTimeout(() => void worker.terminate().catch(() => undefined), 5000).unref();
     },
   };
 }

@@ -66,6 +66,10 @@ export class ModelHost {
     try {
       fs.mkdirSync(this.store, { recursive: true });
       this.watcher = fs.watch(this.store, poke);
+      this.watcher.on('error', () => { // e.g. the store folder was deleted: stop watching instead of crashing
+        this.watcher?.close();
+        this.watcher = null;
+      });
     } catch {
       this.watcher = null;
     }
@@ -81,7 +85,7 @@ export class ModelHost {
       this.lastError = null;
       return;
     }
-    const stamp = `${dir}@${fs.existsSync(path.join(dir, 'manifest.json')) ? fs.statSync(path.join(dir, 'manifest.json')).mtimeMs : 0}`;
+    const stamp = `${dir}@${fs.statSync(path.join(dir, 'manifest.json'), { throwIfNoEntry: false })?.mtimeMs ?? 0}`;
     if (stamp === this.loadedFrom) return;
     try {
       const loaded = loadModel(dir);

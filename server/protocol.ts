@@ -1,6 +1,6 @@
 // The messages between the VS Code extension (client/) and the Genre Lens daemon (server/), declared once and
 // imported by both sides. Beside standard LSP (hover, work-done progress), the daemon answers these requests.
-import { NotificationType, RequestType, RequestType0, WorkDoneProgressParams } from 'vscode-languageserver-protocol';
+import { NotificationType, ParameterStructures, RequestType, RequestType0, WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 
 /** Column names to use instead of auto-detection. */
 export interface ColumnSettings {
@@ -119,17 +119,21 @@ export interface DeleteOldModelsResult {
   kept: string[];
 }
 
+/** Params are one object (by name): a client sending an array gets a clear InvalidParams error. */
+const BY_NAME = ParameterStructures.byName;
+
+/** The daemon checks every request's params (server/requestSchemas.ts): they come from the client untrusted. */
 export const Requests = {
-  train: new RequestType<TrainParams, TrainResult, void>('genreLens/train'),
+  train: new RequestType<TrainParams, TrainResult, void>('genreLens/train', BY_NAME),
   cancelTraining: new RequestType0<boolean, void>('genreLens/cancelTraining'),
   modelStatus: new RequestType0<ModelState, void>('genreLens/modelStatus'),
-  detectColumns: new RequestType<DetectColumnsParams, DetectColumnsResult, void>('genreLens/detectColumns'),
-  predictFile: new RequestType<PredictFileParams, PredictFileResult, void>('genreLens/predictFile'),
+  detectColumns: new RequestType<DetectColumnsParams, DetectColumnsResult, void>('genreLens/detectColumns', BY_NAME),
+  predictFile: new RequestType<PredictFileParams, PredictFileResult, void>('genreLens/predictFile', BY_NAME),
   /** The current model's report.json (see server/engine/run.ts `Report`), or null without a model. */
   getReport: new RequestType0<unknown, void>('genreLens/getReport'),
   listModels: new RequestType0<ModelSummary[], void>('genreLens/listModels'),
-  selectModel: new RequestType<SelectModelParams, ModelState, void>('genreLens/selectModel'),
-  deleteOldModels: new RequestType<DeleteOldModelsParams, DeleteOldModelsResult, void>('genreLens/deleteOldModels'),
+  selectModel: new RequestType<SelectModelParams, ModelState, void>('genreLens/selectModel', BY_NAME),
+  deleteOldModels: new RequestType<DeleteOldModelsParams, DeleteOldModelsResult, void>('genreLens/deleteOldModels', BY_NAME),
 };
 
 export const Notifications = {

@@ -5,23 +5,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  CancellationToken, createConnection, Hover, InitializeResult, MarkupKind, ProposedFeatures, TextDocuments, TextDocumentSyncKind,
+  CancellationToken, createConnection, Hover, InitializeResult, MarkupKind, MessageType, ProposedFeatures, ShowMessageNotification, TextDocuments,
+  TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { Dataset, DatasetOptions, formatIssue, formatOf, parseDataset, readDataset, rowAt } from './engine/data';
+import { DatasetOptions, formatIssue, readDataset, rowAt } from './engine/data';
 import { pruneStore, selectModel, STORE_DIR } from './engine/modelStore';
 import { readReport } from './engine/modelFiles';
 import { loadModel } from './engine/run';
+import { installProcessGuards, quietly } from './daemonErrors';
+import { DocumentDatasets } from './documents';
 import { renderError, renderNoModel, renderPrediction } from './hover';
 import { JobCancelled, percentOf, runJob, RunningJob } from './jobs';
 import { HostOptions, ModelHost, summarize } from './modelHost';
 import {
-  DaemonSettings, DeleteOldModelsResult, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, Requests, TrainParams,
-  TrainResult,
+  DaemonSettings, DeleteOldModelsResult, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, Requests, TrainResult,
 } from './protocol';
+import { checkParams, deleteOldModelsParams, detectColumnsParams, predictFileParams, selectModelParams, trainParams } from './requestSchemas';
 import { DEFAULT_KEEP_MODELS, validateSettings } from './settings';
 
 const connection = createConnection(ProposedFeatures.all);
+const logError = (m: string) => connection.console.error(m);
+installProcessGuards(logError);
 const documents = new TextDocuments(TextDocument);
 let settings: DaemonSettings = {};
 let root = process.cwd();
@@ -31,6 +36,7 @@ interface Training { job: RunningJob<{ modelDir: string; warnings: string[] }> |
 let training: Training | null = null;
 let pendingWarnings: string[] = [];
 
+/** A validated file URI or path (requestSchemas.ts) as an absolute path; relative paths are in the workspace folder. */
 const toPath = (uriOrPath: string) => (uriOrPath.startsWith('file:') ? fileURLToPath(uriOrPath) : path.resolve(root, uriOrPath));
 const storeDir = () => (settings.modelStore ? path.resolve(root, settings.modelStore) : path.join(root, STORE_DIR));
 
@@ -65,7 +71,9 @@ function applySettings(raw: unknown): void {
 function flushWarnings(): void {
   for (const w of pendingWarnings) {
     connection.console.warn(w);
-    void connection.window.showWarningMessage(`Genre Lens: ${w}`);
+    // A notification, not window/showMessageRequest: every client handles it, and none answers it with an error.
+    quietly('showing a warning', connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `Genre Lens: ${w}` }),
+      logError);
   }
   pendingWarnings = [];
 }
@@ -77,11 +85,15 @@ function state(): ModelState {
   return model ? { state: 'ready', model } : { state: 'none', store: storeDir() };
 }
 
-const publishState = () => void connection.sendNotification(Notifications.status, state());
+const publishState = () => quietly('sending the status', connection.sendNotification(Notifications.status, state()), logError);
 
 connection.onInitialize((params): InitializeResult => {
   const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
-  if (folder) root = fileURLToPath(folder);
+  try {
+    if (folder) root = fileURLToPath(folder);
+  } catch {
+    pendingWarnings.push(`the workspace folder ${folder} is not on disk; paths are relative to ${root}`);
+  }
   applySettings(params.initializationOptions);
   return {
     capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true },
@@ -104,43 +116,33 @@ connection.onDidChangeConfiguration((change) => {
   const before = hostKey();
   applySettings(s);
   flushWarnings();
-  parsed.clear(); // columns, poster roots and base URL shape how documents parse
+  documentDatasets.clear(); // columns, poster roots and base URL shape how documents parse
   host.setOptions(engineOptions());
   if (hostKey() !== before) {
-    void host.dispose().then(() => {
+    quietly('reloading the model after a settings change', host.dispose().then(() => {
       host = new ModelHost(storeDir(), engineOptions(), publishState);
       return host.start();
-    }).then(publishState);
+    }).then(publishState), logError);
   }
 });
 
 // ---- hovers -------------------------------------------------------------------------------------------------
 
-const parsed = new Map<string, { version: number; dataset: Dataset | null }>();
-documents.onDidClose((e) => parsed.delete(e.document.uri));
-
-/** The open document parsed as a dataset (its current, possibly unsaved text), cached per version. */
-function datasetOf(doc: TextDocument): Dataset | null {
-  const hit = parsed.get(doc.uri);
-  if (hit && hit.version === doc.version) return hit.dataset;
-  const file = doc.uri.startsWith('file:') ? fileURLToPath(doc.uri) : doc.uri;
-  const format = formatOf(file) ?? (doc.languageId === 'jsonl' ? 'jsonl' : doc.languageId === 'json' ? 'json' : doc.languageId === 'csv' ? 'csv' : undefined);
-  let dataset: Dataset | null = null;
-  if (format) {
-    try {
-      dataset = parseDataset(doc.getText(), { ...datasetOptions(), fileName: file, format });
-    } catch {
-      dataset = null; // not a movie dataset (or broken): no hover
-    }
-  }
-  parsed.set(doc.uri, { version: doc.version, dataset });
-  return dataset;
-}
+const documentDatasets = new DocumentDatasets(datasetOptions, (m) => connection.console.warn(m));
+documents.onDidClose((e) => documentDatasets.delete(e.document.uri));
+const datasetOf = (doc: TextDocument) => documentDatasets.get(doc).dataset;
 
 connection.onHover(async (params): Promise<Hover | null> => {
-  const doc = documents.get(params.textDocument.uri);
+  const uri: unknown = params?.textDocument?.uri;
+  const { line, character } = (params?.position ?? {}) as { line?: unknown; character?: unknown };
+  if (typeof uri !== 'string' || !Number.isInteger(line) || !Number.isInteger(character)) return null; // malformed: no hover
+  const doc = documents.get(uri);
   if (!doc) return null;
-  const dataset = datasetOf(doc);
+  const { dataset, tooLarge } = documentDatasets.get(doc);
+  if (tooLarge) {
+    const at = { line: line as number, character: 0 };
+    return { contents: { kind: MarkupKind.Markdown, value: tooLarge }, range: { start: at, end: at } };
+  }
   const row = dataset && rowAt(dataset, params.position);
   if (!row) return null;
   const range = { start: row.range.start, end: row.range.end };
@@ -158,7 +160,8 @@ connection.onHover(async (params): Promise<Hover | null> => {
 
 // ---- training and the other requests --------------------------------------------------------------------------
 
-connection.onRequest(Requests.train, async (params: TrainParams, token: CancellationToken): Promise<TrainResult> => {
+connection.onRequest(Requests.train, async (raw, token: CancellationToken): Promise<TrainResult> => {
+  const params = checkParams(Requests.train.method, trainParams, raw);
   if (!trusted()) throw new Error(`Cannot train: ${RESTRICTED}`);
   if (training) throw new Error('A training is already running; cancel it first.');
   const slot: Training = { job: null, cancelled: false, percent: 0, phase: 'starting' };
@@ -213,15 +216,17 @@ connection.onRequest(Requests.cancelTraining, () => {
 
 connection.onRequest(Requests.modelStatus, () => state());
 
-connection.onRequest(Requests.detectColumns, async (params): Promise<DetectColumnsResult> => {
+connection.onRequest(Requests.detectColumns, async (raw): Promise<DetectColumnsResult> => {
+  const params = checkParams(Requests.detectColumns.method, detectColumnsParams, raw);
   const open = documents.get(params.data.startsWith('file:') ? params.data : pathToFileURL(toPath(params.data)).href);
-  const ds = open ? datasetOf(open) : await readDataset(toPath(params.data), datasetOptions());
-  if (!ds) throw new Error(`${params.data}: not a readable movie dataset`);
+  // The open document's (unsaved) text when it parses; else the file on disk, whose reader names what is wrong.
+  const ds = (open && datasetOf(open)) || (await readDataset(toPath(params.data), datasetOptions()));
   return { format: ds.format, rows: ds.rows.length, labelledRows: ds.labels.known, available: ds.available, columns: ds.columns,
     genres: ds.genres, issues: ds.issues.slice(0, 20).map(formatIssue) };
 });
 
-connection.onRequest(Requests.predictFile, async (params): Promise<PredictFileResult> => {
+connection.onRequest(Requests.predictFile, async (raw): Promise<PredictFileResult> => {
+  const params = checkParams(Requests.predictFile.method, predictFileParams, raw);
   if (!trusted()) throw new Error(`Cannot predict a file: ${RESTRICTED}`);
   const model = host.model;
   if (!model) throw new Error('No model yet: train one first.');
@@ -250,18 +255,20 @@ connection.onRequest(Requests.listModels, (): ModelSummary[] => {
   }).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 });
 
-connection.onRequest(Requests.selectModel, async (params) => {
+connection.onRequest(Requests.selectModel, async (raw) => {
+  const params = checkParams(Requests.selectModel.method, selectModelParams, raw);
   if (params.dir) {
-    loadModel(params.dir); // validate before pointing at it
-    selectModel(storeDir(), params.dir);
+    const dir = toPath(params.dir);
+    loadModel(dir); // validate before pointing at it
+    selectModel(storeDir(), dir);
   }
   await host.reload();
   return state();
 });
 
-connection.onRequest(Requests.deleteOldModels, (params): DeleteOldModelsResult => {
+connection.onRequest(Requests.deleteOldModels, (raw): DeleteOldModelsResult => {
+  const params = checkParams(Requests.deleteOldModels.method, deleteOldModelsParams, raw);
   const keep = params.keep ?? settings.keepModels ?? DEFAULT_KEEP_MODELS;
-  if (!Number.isInteger(keep) || keep < 1) throw new Error(`keep: expected an integer of at least 1, got ${String(keep)}`);
   const store = storeDir();
   if (!fs.existsSync(path.join(store, 'models'))) return { store, keep, deleted: [], kept: [] }; // no model saved yet
   const r = pruneStore(store, { keep, dryRun: params.dryRun === true });
@@ -270,4 +277,4 @@ connection.onRequest(Requests.deleteOldModels, (params): DeleteOldModelsResult =
 
 documents.listen(connection);
 connection.listen();
-process.on('SIGTERM', () => void host?.dispose().finally(() => process.exit(0)));
+process.on('SIGTERM', () => void (host?.dispose() ?? Promise.resolve()).catch(() => undefined).finally(() => process.exit(0)));

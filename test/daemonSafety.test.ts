@@ -1,9 +1,10 @@
 // Safety of the daemon, driven over stdio by a real LSP client like test/daemon.test.ts: settings are validated (a bad
 // value becomes its default with a warning naming it), Restricted Mode refuses training, a hover never downloads a
 // poster unless prefetch is on, hover errors are escaped, and Delete Old Models does a dry run before deleting.
+// Request params are checked (an error names the request and the field); a stray rejection never kills the daemon.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,8 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { Requests } from '../server/protocol';
 import { validateSettings } from '../server/settings';
+import { checkParams, deleteOldModelsParams, predictFileParams, selectModelParams, trainParams } from '../server/requestSchemas';
+import { MAX_HOVER_ROWS, tooLargeForHovers } from '../server/documents';
 
 const repo = path.resolve(__dirname, '..');
 
@@ -26,7 +29,8 @@ interface Daemon {
   stop(): Promise<void>;
 }
 
-async function startDaemon(initializationOptions: unknown): Promise<Daemon> {
+/** `showMessageRequest: false` = a client that does not implement window/showMessageRequest (it answers MethodNotFound). */
+async function startDaemon(initializationOptions: unknown, { showMessageRequest = true } = {}): Promise<Daemon> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-safety-'));
   fs.cpSync(path.join(repo, 'examples'), path.join(work, 'data'), { recursive: true });
   const server: ChildProcess = spawn(process.execPath,
@@ -35,10 +39,12 @@ async function startDaemon(initializationOptions: unknown): Promise<Daemon> {
   const conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   const messages: string[] = [];
   conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.onRequest('window/showMessageRequest', (m: { message: string }) => {
-    messages.push(m.message);
-    return null;
-  });
+  if (showMessageRequest) {
+    conn.onRequest('window/showMessageRequest', (m: { message: string }) => {
+      messages.push(m.message);
+      return null;
+    });
+  }
   conn.onNotification('window/showMessage', (m: { message: string }) => void messages.push(m.message));
   for (const n of ['$/progress', 'genreLens/status', 'window/logMessage']) conn.onNotification(n, () => undefined);
   conn.listen();
@@ -191,5 +197,98 @@ describe('a trusted daemon with a model', () => {
     assert.match(h, /^\*\*Genre Lens\*\*: cannot predict this row: /);
     assert.ok(h.includes('&lt;img src=x onerror=alert\\(1\\)&gt; \\*\\*boom\\*\\* \\[x\\]\\(command:evil\\)'), h);
     assert.doesNotMatch(h, /<img|\]\(command:/);
+  });
+});
+
+test('request params are checked: an error names the request and the field', () => {
+  const error = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'no error';
+  };
+  assert.equal(error(() => checkParams('genreLens/train', trainParams, { data: 12 })), 'genreLens/train: data: expected a file URI or path (a string)');
+  assert.equal(error(() => checkParams('genreLens/predictFile', predictFileParams, { data: { toString: 1 }, out: 'p.csv' })),
+    'genreLens/predictFile: data: expected a file URI or path (a string)');
+  assert.match(error(() => checkParams('genreLens/train', trainParams, { data: 'http://127.0.0.1/movies.csv' })),
+    /^genreLens\/train: data: http:\/\/127\.0\.0\.1\/movies\.csv is not a file on disk \(its scheme is http:\)/);
+  assert.match(error(() => checkParams('genreLens/train', trainParams, { data: 'movies.csv', evalFile: 'untitled:Untitled-1' })),
+    /^genreLens\/train: evalFile: untitled:Untitled-1 is not a file on disk .*save the document first$/);
+  assert.match(error(() => checkParams('genreLens/predictFile', predictFileParams, { data: 'm.csv', out: 'file://host/p.csv' })),
+    /^genreLens\/predictFile: out: file:\/\/host\/p\.csv is not a local file URI/);
+  assert.equal(error(() => checkParams('genreLens/train', trainParams, { data: 'm.csv', evalFraction: 1, seed: 1.5 })),
+    'genreLens/train: evalFraction: expected a number between 0 and 1 (exclusive); seed: expected an integer from 0 to 2147483647');
+  assert.equal(error(() => checkParams('genreLens/selectModel', selectModelParams, { dir: 42 })),
+    'genreLens/selectModel: dir: expected a model folder (a path or file URI) or null');
+  assert.equal(error(() => checkParams('genreLens/deleteOldModels', deleteOldModelsParams, { keep: 'abc', dryRun: 'yes' })),
+    'genreLens/deleteOldModels: keep: expected an integer of at least 1; dryRun: expected true or false');
+  assert.equal(error(() => checkParams('genreLens/train', trainParams, 'movies.csv')), 'genreLens/train: expected the parameters as an object');
+  // Good params pass, a Windows drive letter is a path and not a URI scheme.
+  assert.deepEqual(checkParams('genreLens/train', trainParams, { data: 'C:\\data\\m.csv', columns: { text: 'plot' }, workDoneToken: 't' }),
+    { data: 'C:\\data\\m.csv', columns: { text: 'plot' }, workDoneToken: 't' });
+  assert.deepEqual(checkParams('genreLens/selectModel', selectModelParams, { dir: null }), { dir: null });
+});
+
+test('a document with more rows than hovers parse is refused before parsing', () => {
+  const row = '{"title":"t","overview":"o","genres":"Drama"}';
+  assert.equal(tooLargeForHovers(`${row}\n`.repeat(1000), 'jsonl'), null);
+  assert.equal(tooLargeForHovers(`${row}\n`.repeat(MAX_HOVER_ROWS + 1), 'jsonl'), `more than ${MAX_HOVER_ROWS} rows`);
+  // JSON on one line: its objects count as rows.
+  assert.equal(tooLargeForHovers(`[${Array(MAX_HOVER_ROWS + 1).fill(row).join(',')}]`, 'json'), `more than ${MAX_HOVER_ROWS} rows`);
+  assert.equal(tooLargeForHovers(`[${Array(1000).fill(row).join(',')}]`, 'json'), null);
+});
+
+test('a rejection nobody handles is logged, even with the LightGBM glue loaded; an uncaught exception is logged and exits 1', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-guards-'));
+  const script = path.join(dir, 'guards.ts');
+  fs.writeFileSync(script, `
+    import { installProcessGuards } from ${JSON.stringify(path.join(repo, 'server/daemonErrors'))};
+    import { loadLightGBM } from ${JSON.stringify(path.join(repo, 'server/engine/lightgbm/lightgbm'))};
+    installProcessGuards((m) => console.log('LOG', m.split('\\n')[0]));
+    void loadLightGBM().then(() => { // its glue adds handlers that rethrow (exit code 7 before the guards)
+      void Promise.reject(new Error('nobody awaits this'));
+      setTimeout(() => {
+        console.log('still running');
+        throw new Error('boom');
+      }, 50);
+    });
+  `);
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, script], { encoding: 'utf8' });
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.equal(r.status, 1, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(lines, [
+    'LOG ignored an unexpected error (the daemon keeps running): Error: nobody awaits this',
+    'still running',
+    'LOG stopping after an unexpected error (its state is unknown; the editor restarts it): Error: boom',
+  ]);
+  assert.match(r.stderr, /genre-lens: ignored an unexpected error .*nobody awaits this/);
+});
+
+describe('a client without window/showMessageRequest, sent a bad setting and bad request params', () => {
+  let d: Daemon;
+  before(async () => {
+    d = await startDaemon({ keepModels: -1, trusted: true }, { showMessageRequest: false });
+  });
+  after(() => d.stop());
+
+  test('gets the warning as a notification, and the daemon keeps answering hovers', async () => {
+    await until(() => d.messages.includes('Genre Lens: genreLens.keepModels: expected an integer of at least 1; using 5'));
+    const h = await hover(d, open(d, 'data/movies.csv', fs.readFileSync(path.join(d.work, 'data/movies.csv'), 'utf8')), 1);
+    assert.match(h, /no genre model yet/);
+    assert.equal((await d.conn.sendRequest(Requests.modelStatus)).state, 'none');
+  });
+
+  test('malformed params get an error naming the request and the field, and nothing is written', async () => {
+    const raw = (method: string, params: unknown) => d.conn.sendRequest(method, params);
+    await assert.rejects(raw('genreLens/predictFile', { data: { toString: 1 }, out: 'data/p.csv' }),
+      { message: 'genreLens/predictFile: data: expected a file URI or path (a string)' });
+    await assert.rejects(raw('genreLens/train', { data: 12 }), { message: 'genreLens/train: data: expected a file URI or path (a string)' });
+    await assert.rejects(raw('genreLens/train', { data: 'http://127.0.0.1:9/m.csv' }), /genreLens\/train: data: .* is not a file on disk/);
+    await assert.rejects(raw('genreLens/train', [{ data: 'data/movies.csv' }, 5]), /by name/);
+    assert.equal(fs.existsSync(path.join(d.work, 'data/p.csv')), false);
+    assert.equal((await d.conn.sendRequest(Requests.modelStatus)).state, 'none');
   });
 });

@@ -231,7 +231,7 @@ test('column detection: case-insensitive trimmed names, overrides, optional genr
   const o = parseDataset(text, { fileName: 'o.csv', columns: { text: 'TagLine', genres: 'kind', poster: null } });
   assert.deepEqual(o.columns, { id: null, title: 'title', text: 'tagline', genres: 'kind', poster: null });
   assert.deepEqual([o.rows[0].text, o.rows[0].genres], ['short text', ['Comedy']]);
-  throwsAt(text, { fileName: 'o.csv', columns: { genres: 'nope' } }, 1, 1, /no column "nope" \(given for genres\); available columns: "title", "overview"/);
+  throwsAt(text, { fileName: 'o.csv', columns: { genres: 'nope' } }, 1, 1, /no column "nope" \(given as the genres column with --genres-column or in genreLens\.columns in VS Code\); available columns: "title", "overview"/);
 
   const p = parseDataset('title,plot\nAlpha,A plot.\n', { fileName: 'predict.csv' });
   assert.deepEqual(p.columns, { id: null, title: 'title', text: 'plot', genres: null, poster: null });
@@ -281,7 +281,7 @@ test('bad input: header only, empty JSON array', () => {
 
 test('bad input: missing text column names the file and lists the columns', () => {
   throwsAt('id,title,genres\n1,A,Drama\n', { fileName: 'notext.csv' }, 1, 1,
-    /^notext\.csv:1:1: no text column: expected one of overview, description.*available columns: "id", "title", "genres"$/);
+    /^notext\.csv:1:1: no text column: expected one of overview, description.*available columns: "id", "title", "genres" — choose the text column with --text-column \(the genreLens\.columns setting in VS Code\)$/);
   throwsAt('[{"title": "A"}]', { fileName: 'notext.json' }, 1, 1, /no text column.*available columns: "title"/);
 });
 

@@ -107,7 +107,7 @@ test('deep JSON: a located error for a JSON file, only the line skipped in JSONL
 
 test('hostile genre cells are refused with a reason, not parsed at length', () => {
   const deep = parseGenreCell('['.repeat(100_000) + ']'.repeat(100_000));
-  assert.deepEqual(deep, { kind: 'invalid', reason: 'genre list of 200000 characters, more than the 65536 read' });
+  assert.deepEqual(deep, { kind: 'invalid', reason: 'genre cell of 200000 characters, more than the 65536 a genre cell may have' });
   assert.deepEqual(parseGenreCell('['.repeat(1000)), { kind: 'invalid', reason: 'genre list nested more than 64 levels deep' });
   assert.equal(parseGenreCell("['" + "a', '".repeat(5000) + "b']").kind, 'labels');
   const d = parseDataset(`overview,genres\nx,"${'['.repeat(500)}"\n`, { fileName: 'cell.csv' });

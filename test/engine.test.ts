@@ -116,7 +116,7 @@ test('the same seed gives identical boosters and metrics; the model folder is re
   assert.deepEqual(again.report.metrics, first.report.metrics);
   const a = loadModel(first.modelDir).model.genres.map((g) => g.model);
   assert.deepEqual(loadModel(again.modelDir).model.genres.map((g) => g.model), a);
-  assert.deepEqual(fs.readdirSync(work).filter((n) => n.includes('.tmp-')), [], 'no temporary folders left');
+  assert.deepEqual(fs.readdirSync(work).filter((n) => n.includes('tmp-')), [], 'no temporary folders left');
 });
 
 test('eval and predict with a saved model; an unlabelled file is predicted, and a wrong image encoder is refused', async () => {

@@ -1,7 +1,8 @@
 // Bounds on a training run's label set, checked right after reading (before any encoder loads), so a pathological
 // dataset ends in seconds with a clear message: too many distinct genres (probably the wrong column), or not one
-// genre that can be trained. Also the report's co-occurrence counts, for trained genres only.
-import { Dataset, DatasetError, MovieRow } from './data';
+// genre that can be trained, or a genres column that is also the text or title column. Also the report's
+// co-occurrence counts, for trained genres only.
+import { Dataset, DatasetError, MovieRow, quoteText } from './data';
 import { noClassifierMessage, untrainableGenres } from './trainer';
 
 /** Default bound on the distinct genre names of a training file (`train --max-genres`). */
@@ -26,6 +27,17 @@ export function checkGenreCount(data: Pick<Dataset, 'file' | 'rows' | 'genres' |
     message: `the genre column "${column}" has ${data.genres.length} distinct genre names, more than --max-genres ${maxGenres} ` +
       `(name ${maxGenres + 1} first appears in this row); the first are ${first}, … — is "${column}" really the genre column? ` +
       'Choose another with --genres-column, or raise --max-genres.' });
+}
+
+/** Refuses a genres column that is also the text or title column: the model would read its own labels. */
+export function checkLabelsNotInput(data: Pick<Dataset, 'file' | 'columns'>): void {
+  const { genres, text, title } = data.columns;
+  if (genres === null) return;
+  const clash = genres === text ? 'text' : genres === title ? 'title' : null;
+  if (clash) {
+    throw new Error(`${data.file}: the genres column ${quoteText(genres)} is also the ${clash} column, so the model would learn its labels ` +
+      `from its input; choose different columns with --genres-column and --${clash}-column (genreLens.columns in VS Code)`);
+  }
 }
 
 /** Training rows having each genre, in `genres` order. */

@@ -1,8 +1,8 @@
 // Train/eval leakage: finds whether an explicit evaluation file is the training file (same path or same bytes) or
-// shares rows with it by content (title + description, compared trimmed, whitespace-collapsed and case-folded),
-// because metrics measured on rows the model was trained on are optimistic.
+// shares rows with it by content (title + description, compared after NFKC, with invisible characters removed,
+// trimmed, whitespace-collapsed and case-folded), because metrics measured on rows the model was trained on are optimistic.
 import * as fs from 'node:fs';
-import type { MovieRow } from './data';
+import { foldInvisible, type MovieRow } from './data';
 
 export interface EvalOverlap {
   /** Evaluation rows whose title + description also occur among the training rows. */
@@ -11,7 +11,8 @@ export interface EvalOverlap {
   sameFile: boolean;
 }
 
-const normalise = (s: string) => s.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase();
+/** Zero-width and bidi characters (\p{Cf}, default-ignorables) and compatibility look-alikes do not make a row new. */
+const normalise = (s: string) => foldInvisible(s).trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** The content a row is compared by; null for a row with neither title nor description. */
 export function rowContentKey(row: Pick<MovieRow, 'title' | 'text'>): string | null {

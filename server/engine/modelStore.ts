@@ -5,7 +5,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isInside, loadModel, MAX_BYTES, modelFolderProblem, POINTER, readBounded, readPointer } from './modelFiles';
-import { DEFAULT_KEEP_MODELS, pruneStore } from './modelRetention';
+import { DEFAULT_KEEP_MODELS, MAX_SOURCE_NAME, pruneStore } from './modelRetention';
 import type { Pointer } from './modelSchema';
 
 export { resolveModelDir, STORE_DIR } from './modelFiles';
@@ -16,6 +16,8 @@ export interface OutOptions {
   overwrite?: boolean;
   /** Files the model must never be written over or around: the dataset and evaluation file. */
   protect?: (string | undefined)[];
+  /** How errors name the folder (default `--out <dir>`). */
+  label?: string;
 }
 
 /** `p` with every existing part resolved through symbolic links (the rest appended as given). */
@@ -34,6 +36,8 @@ function realPathOf(p: string): string {
  * holding a Genre Lens model and nothing else; never a path that is or contains a protected file or the current folder.
  */
 export function checkOutDir(out: string, opts: OutOptions = {}): void {
+  const where = placeProblem(out);
+  if (where) throw new Error(`${opts.label ?? `--out ${out}`}: ${where}`);
   const real = realPathOf(out);
   for (const p of opts.protect ?? []) {
     if (p && isInside(real, realPathOf(p))) {
@@ -47,6 +51,35 @@ export function checkOutDir(out: string, opts: OutOptions = {}): void {
   if (!opts.overwrite) throw new Error(`--out ${out}: already holds a Genre Lens model; pass --overwrite to replace it, or choose a new folder name.`);
 }
 
+/** Bytes a file name and a whole path may have (Linux NAME_MAX and PATH_MAX, with room for a temporary sibling). */
+const MAX_NAME_BYTES = 255;
+const MAX_PATH_BYTES = 4000;
+
+function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p);
+  } catch {
+    return null; // ENOENT, or ENOTDIR under a file: nothing is there
+  }
+}
+
+/** Why a folder cannot be created at `out`: a name too long, or an existing ancestor that is not a folder; else null. */
+function placeProblem(out: string): string | null {
+  const abs = path.resolve(out);
+  const long = abs.split(path.sep).find((part) => Buffer.byteLength(part) > MAX_NAME_BYTES);
+  if (long) return `the name "${long.slice(0, 40)}…" is longer than the ${MAX_NAME_BYTES} bytes a file name may have; choose a shorter name`;
+  if (Buffer.byteLength(abs) > MAX_PATH_BYTES) return `the path is longer than the ${MAX_PATH_BYTES} bytes Genre Lens allows; choose a shorter one`;
+  for (let at = path.dirname(out); ; at = path.dirname(at)) {
+    if (lstatOrNull(at)) {
+      const st = fs.statSync(at, { throwIfNoEntry: false });
+      if (st?.isDirectory()) return null;
+      const what = !st ? 'a symbolic link that leads nowhere' : st.isFile() ? 'a file' : 'not a file or folder';
+      return `${at} is ${what}, not a folder; choose a path inside a folder`;
+    }
+    if (path.dirname(at) === at) return null;
+  }
+}
+
 function isSymlink(p: string): boolean {
   try {
     return fs.lstatSync(p).isSymbolicLink();
@@ -57,10 +90,23 @@ function isSymlink(p: string): boolean {
 
 /** Writes `files` (relative path → content) as the folder `dir`, atomically; see checkOutDir for what it may replace. */
 export function writeDirAtomic(dir: string, files: Record<string, string>, opts: OutOptions = {}): void {
+  try {
+    writeDirAtomicUnchecked(dir, files, opts);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const label = opts.label ?? `--out ${dir}`;
+    if (code === 'ENAMETOOLONG') throw new Error(`${label}: the path is too long for this file system; choose a shorter name or a shallower folder`);
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw new Error(`${label}: ${(e as Error).message}; a part of the path is not a folder, or appeared while the model was being written`);
+    throw e;
+  }
+}
+
+function writeDirAtomicUnchecked(dir: string, files: Record<string, string>, opts: OutOptions): void {
   checkOutDir(dir, opts);
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
-  const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
+  // A short fixed name (not the model's): a long --out name must still leave room for its temporary sibling.
+  const tmp = fs.mkdtempSync(path.join(parent, '.genre-lens-tmp-'));
   try {
     for (const [rel, content] of Object.entries(files)) {
       const file = path.join(tmp, rel);
@@ -156,15 +202,21 @@ export function saveToStore(store: string, name: string, files: Record<string, s
   ensureStore(store);
   const before = pointerOf(store);
   const dir = path.join(store, 'models', name);
-  writeDirAtomic(dir, files);
+  writeDirAtomic(dir, files, { label: dir });
   writePointer(store, `models/${name}`, before?.pinned ?? []);
   if (before !== undefined) pruneStore(store, { keep, protect: before ? [before.model] : [] });
   return dir;
 }
 
-/** A store name for a model: its creation time, then where it came from. */
+/**
+ * A store name for a model: its creation time, then where it came from — the data file's base name in plain
+ * characters, cut to MAX_SOURCE_NAME (keeping a short extension) so that long file names still fit the file system.
+ */
 export function storeModelName(createdAt: string, from: string): string {
-  return `${createdAt.replace(/[:.]/g, '-')}-${path.basename(from).replace(/[^\w.-]+/g, '_')}`;
+  const name = path.basename(from).replace(/[^\w.-]+/g, '_') || 'data';
+  const ext = path.extname(name).length <= 10 ? path.extname(name) : '';
+  const short = name.length <= MAX_SOURCE_NAME ? name : name.slice(0, MAX_SOURCE_NAME - ext.length) + ext;
+  return `${createdAt.replace(/[:.]/g, '-')}-${short}`;
 }
 
 /**

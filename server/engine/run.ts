@@ -2,7 +2,7 @@
 // rows (an explicit file or a seeded stratified split), encode, train one-vs-rest, evaluate (plus text-only and
 // poster-only ablations), and save the model folder with its manifest and report. Re-exports prediction (predict.ts).
 import * as path from 'node:path';
-import { formatIssue, MovieRow, readDataset } from './data';
+import { formatIssue, MovieRow, quoteText, readDataset } from './data';
 import { cacheDirOf, datasetOptionsOf, EngineOptions, loadEncoders, posterAccessOf, RunProgress } from './engineOptions';
 import { FeatureExtractor, Features, modalityColumns, selectColumns } from './features';
 import { evaluate, MultiLabelReport, precisionRecallCurve, PrecisionRecallPoint } from './metrics';
@@ -12,7 +12,7 @@ import { checkTrainRunOptions } from './runOptions';
 import { evalOverlap, overlapMessage } from './leakage';
 import { labelColumns, stratifiedSplit, toRows } from './split';
 import { DEFAULT_TRAIN_OPTIONS, OneVsRestPredictor, TrainOptions, trainOneVsRest, TrainProgress } from './trainer';
-import { checkGenreCount, checkTrainable, cooccurrence, DEFAULT_MAX_GENRES } from './labelChecks';
+import { checkGenreCount, checkLabelsNotInput, checkTrainable, cooccurrence, DEFAULT_MAX_GENRES } from './labelChecks';
 
 export * from './engineOptions';
 export { stratifiedSplit } from './split';
@@ -59,9 +59,19 @@ export function posterWarnings(rows: readonly MovieRow[], reasons: readonly (str
   const bad = rows.flatMap((row, i) => (row.poster && reasons[i] ? [{ row, reason: reasons[i] as string }] : []));
   const out = bad.slice(0, max).map(({ row, reason }) => {
     const at = row.posterAt ?? row.range.start;
-    return `${row.range.file}:${at.line + 1}:${at.character + 1}: poster "${row.poster?.raw}": ${reason}`;
+    return `${row.range.file}:${at.line + 1}:${at.character + 1}: poster ${quoteText(row.poster?.raw ?? '', 200)}: ${reason}`;
   });
   if (bad.length > max) out.push(`… and ${bad.length - max} more rows with an unusable poster`);
+  return out;
+}
+
+/**
+ * The warnings saved in manifest.json and report.json: the first `max`, each cut to `maxChars`, then a count, so a
+ * file with a warning on every row still saves a model that loadModel accepts (the CLI shows them all).
+ */
+export function savedWarnings(warnings: readonly string[], max = 200, maxChars = 1000): string[] {
+  const out = warnings.slice(0, max).map((w) => (w.length > maxChars ? `${w.slice(0, maxChars - 1)}…` : w));
+  if (warnings.length > max) out.push(`… and ${warnings.length - max} more warnings`);
   return out;
 }
 
@@ -113,6 +123,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   progress({ phase: 'reading', detail: options.data });
   const data = await readDataset(options.data, datasetOptionsOf(options));
   data.issues.forEach((i) => warn(formatIssue(i)));
+  checkLabelsNotInput(data);
   checkGenreCount(data, options.maxGenres ?? DEFAULT_MAX_GENRES);
   const labelled = data.rows.filter((r) => r.genres !== null);
   if (labelled.length === 0) throw new Error(`${options.data}: no row has genres to learn from (column: ${data.columns.genres ?? 'none found'})`);
@@ -136,6 +147,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     trainRows = split.train.map((i) => labelled[i]);
     evalRows = split.eval.map((i) => labelled[i]);
     evaluation = { kind: 'split', fraction, rows: evalRows.length };
+    if (trainRows.length === 0) {
+      throw new Error(`--eval-fraction ${fraction} (evalFraction) holds out all ${labelled.length} labelled rows for evaluation ` +
+        `(${evalRows.length} evaluation rows, ${trainRows.length} training rows), leaving none to train on; use a smaller fraction such as 0.2`);
+    }
   }
   if (evalRows.length === 0) {
     throw new Error(options.evalFile ? `${options.evalFile}: no row has genres to evaluate on`
@@ -213,14 +228,14 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     dataset: { path: path.resolve(options.data), sha256: sha256File(options.data), format: data.format, columns: data.columns,
       rows: data.rows.length, trainRows: trainRows.length, unlabeledRows: data.rows.length - labelled.length },
     evaluation, metrics: { micro, macro, weighted, samples, subsetAccuracy, hammingLoss },
-    trainingSeconds: (Date.now() - started) / 1000, warnings,
+    trainingSeconds: (Date.now() - started) / 1000, warnings: savedWarnings(warnings),
   };
   const trained = main.model.genres.map((g) => g.model !== null);
   const cooc = cooccurrence(labels, trained, trainRows.length);
   const report: Report = {
     formatVersion: MODEL_FORMAT_VERSION,
     run: { createdAt, dataset: manifest.dataset, evaluation, encoders: manifest.encoders, seed, trainingSeconds: manifest.trainingSeconds,
-      warnings, posters: { missingTrain: trainF.posterMissing, missingEval: evalF.posterMissing, reasons: posterReasons } },
+      warnings: manifest.warnings, posters: { missingTrain: trainF.posterMissing, missingEval: evalF.posterMissing, reasons: posterReasons } },
     genres, thresholds: genreEntries.map((g) => g.threshold), metrics: main.metrics,
     ablation: Object.fromEntries([...results].map(([k, v]) => [k, ablationEntry(v.metrics)])) as Report['ablation'],
     cooccurrence: cooc,

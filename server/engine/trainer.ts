@@ -162,7 +162,8 @@ export function noClassifierMessage(reasons: readonly string[], minPositives: nu
   const shown = reasons.slice(0, 20).map((r) => r.replace(/; no classifier was trained and it is never predicted\.$/, ''));
   const more = reasons.length > 20 ? `; … and ${reasons.length - 20} more genres` : '';
   const min = Math.max(1, minPositives);
-  return `no classifier could be trained, so no model was saved: ${shown.join('; ')}${more} ` +
+  const why = shown.length ? `${shown.join('; ')}${more}` : 'no genre occurs in the training rows';
+  return `no classifier could be trained, so no model was saved: ${why} ` +
     `(each genre needs at least ${min} training rows with it and ${min} without)`;
 }
 

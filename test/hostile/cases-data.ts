@@ -1,12 +1,13 @@
 // Hostile dataset files: deep JSON / JSONL, UTF-16 and Latin-1 text, NUL bytes, line-ending mixes, broken quoting,
 // empty / header-only / directory / FIFO / device inputs, huge cells and lines, duplicate columns, and label sets
-// that cannot be trained (thousands of genres, one genre everywhere, only rare genres).
+// that cannot be trained (thousands of genres, one genre everywhere, only rare genres); huge or look-alike genre names,
+// a huge description, invisible-character leakage, an all-evaluation split, labels used as input.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import iconv from 'iconv-lite';
 import { Case, loc, POINTER_MAY_CHANGE } from './case';
 import { RunResult } from './exec';
-import { csvText, deep, jsonlText, manyGenres, mkfifo, movies, PNG_1x1, Row, write } from './generate';
+import { csvText, deep, jsonlText, manyGenres, mkfifo, movies, PNG_1x1, Row, tinyCsv, write } from './generate';
 
 const TRAIN = ['--image-encoder', 'none', '--no-ablation', '--no-progress'];
 const train = (file = 'data.csv', ...extra: string[]) => () => ['train', file, ...TRAIN, ...extra];
@@ -32,11 +33,15 @@ const predicted = (n: number, title?: string) => (_d: string, r: RunResult): str
 const locatedIfFailed = (file: string) => (_d: string, r: RunResult): string | null =>
   r.code === 0 || loc(file).test(r.stderr) ? null : `exit ${r.code} without a located message`;
 
-const newestReportBytes = (d: string): number => {
+const newestModelBytes = (d: string, file = 'report.json'): number => {
   const models = path.join(d, '.genre-lens/models');
   const name = fs.readdirSync(models).filter((n) => !n.startsWith('.')).sort().at(-1)!;
-  return fs.statSync(path.join(models, name, 'report.json')).size;
+  return fs.statSync(path.join(models, name, file)).size;
 };
+
+/** Invisible / bidi characters a terminal would not show (output must escape them). */
+const INVISIBLE = /[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/;
+const LOOKALIKES: Record<string, string> = { Drama: 'Dr\u200Bama', Comedy: '\u202EComedy\u202C', Horror: 'Ｈｏｒｒｏｒ' };
 
 const utf16be = (s: string) => {
   const le = Buffer.from(s, 'utf16le');
@@ -124,6 +129,37 @@ export const dataCases: Case[] = [
     write(d, 'data.csv', csvText(movies().map((r, i) => ({ ...r, genres: `${r.genres}|Rare${i}a|Rare${i}b|Rare${i}c` }))));
     write(d, 'eval.csv', csvText(movies().map((r) => ({ ...r, overview: `${r.overview} (held out)` }))));
   }, args: train('data.csv', '--max-genres', '500', '--eval', 'eval.csv'), code: 0, message: /Rare/, rules: POINTER_MAY_CHANGE,
-  check: (d) => (newestReportBytes(d) < 1 << 20 ? null : `report.json is ${newestReportBytes(d)} bytes`) },
+  check: (d) => (newestModelBytes(d) < 1 << 20 ? null : `report.json is ${newestModelBytes(d)} bytes`) },
+  { name: '1.5 MB genre names are refused per row, and the saved manifest stays small', files: (d) =>
+    void write(d, 'data.csv', csvText(movies().map((r, i) => (i % 3 === 0 ? { ...r, genres: `Horror|${'A'.repeat(1_500_000)}` } : r)))),
+  args: train(), code: 0, message: /data\.csv:2:\d+[^\n]*genre cell of 1500007 characters/, rules: POINTER_MAY_CHANGE,
+  check: (d) => (newestModelBytes(d, 'manifest.json') < 1 << 20 ? null : `manifest.json is ${newestModelBytes(d, 'manifest.json')} bytes`) },
+  { name: 'a genre cell of a million 9s is not a genre name', files: (d) =>
+    void write(d, 'data.csv', csvText(movies().map((r, i) => (i === 3 ? { ...r, genres: '9'.repeat(1_000_000) } : r)))),
+  args: predict(), code: 0, message: /data\.csv:5:\d+[^\n]*genre cell of 1000000 characters/, check: predicted(72) },
+  { name: 'a genre name of 300 characters is refused with its length', files: (d) =>
+    void write(d, 'data.csv', csvText(movies().map((r, i) => (i === 2 ? { ...r, genres: `Drama|${'Long'.repeat(75)}` } : r)))),
+  args: predict(), code: 0, message: /data\.csv:4:\d+[^\n]*genre name[^\n]*of 300 characters/, check: predicted(72) },
+  { name: 'a 100 MB description in JSONL is cut to its first 20000 characters', files: (d) => {
+    const lines = jsonlText(movies()).split('\n');
+    lines[5] = JSON.stringify({ title: 'big', overview: 'word '.repeat(20_000_000), genres: 'Drama' });
+    write(d, 'data.jsonl', lines.join('\n'));
+  }, args: train('data.jsonl'), code: 0, rules: POINTER_MAY_CHANGE,
+  message: /data\.jsonl:6:\d+[^\n]*99999999 characters long; only its first 20000 are used/ },
+  { name: 'zero-width, bidi and full-width genre spellings are one genre, and printed escaped', files: (d) =>
+    void write(d, 'data.csv', csvText(movies().map((r, i) => (i % 2 ? r : { ...r,
+      genres: r.genres.split('|').map((g) => LOOKALIKES[g] ?? g).join('|') })))),
+  args: train(), code: 0, rules: POINTER_MAY_CHANGE, absent: INVISIBLE,
+  check: (_d, r) => (/Ｈｏｒｒｏｒ|Dr.ama/.test(r.stdout + r.stderr) ? 'a look-alike spelling is still its own genre' : null) },
+  { name: 'an --eval file whose titles end in U+200B is the training data (leakage)', files: (d) => {
+    tinyCsv(d);
+    write(d, 'eval.csv', csvText(movies().map((r) => ({ ...r, title: `${r.title}\u200B` }))));
+  }, args: train('data.csv', '--eval', 'eval.csv'), code: 1, message: /shares 72 rows[^]*--allow-eval-overlap/ },
+  { name: '--eval-fraction 0.9999999 leaves no training rows: refused naming the option', files: (d) => void tinyCsv(d),
+    args: train('data.csv', '--eval-fraction', '0.9999999'), code: 1, message: /--eval-fraction[^\n]*72 evaluation rows, 0 training rows/,
+    absent: /saved: +\(/ },
+  { name: 'the genres column as the text column is refused naming both options', files: (d) => void tinyCsv(d),
+    args: train('data.csv', '--text-column', 'genres', '--genres-column', 'genres'), code: 1,
+    message: /genres column "genres" is also the text column[^\n]*--genres-column and --text-column/ },
 ];
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { Case, POINTER_MAY_CHANGE } from './case';
 import { RunResult } from './exec';
-import { csvText, movies, tinyCsv, write } from './generate';
+import { csvText, mkfifo, movies, tinyCsv, write } from './generate';
 
 const TRAIN = ['--image-encoder', 'none', '--no-ablation', '--no-progress'];
 
@@ -79,4 +79,27 @@ export const optionCases: Case[] = [
     code: 1, message: /--out/ },
   { name: 'predict --out an existing file', files: (d) => void (tinyCsv(d), write(d, 'keep.csv', 'precious\n')),
     args: () => ['predict', '.genre-lens', 'data.csv', '--out', 'keep.csv', '--no-progress'], code: 1, message: /keep\.csv[^\n]*exist|exist[^\n]*keep\.csv/i },
+  // ---- --out aimed at what is not a new file in an existing folder: refused before any work, naming --out
+  ...([['a FIFO', 'fifo.csv', (d: string) => void mkfifo(path.join(d, 'fifo.csv')), /already exists \(a FIFO\)/],
+    ['/dev/null', '/dev/null', () => undefined, /already exists/],
+    ['/dev/stdout', '/dev/stdout', () => undefined, /already exists/],
+    ['a symbolic link to the input', 'link.csv', (d: string) => fs.symlinkSync('data.csv', path.join(d, 'link.csv')), /already exists \(a symbolic link\)/],
+    ['a dangling symbolic link', 'dangling.csv', (d: string) => fs.symlinkSync('nowhere.csv', path.join(d, 'dangling.csv')), /already exists \(a symbolic link\)/],
+    ['a folder', 'sub', (d: string) => fs.mkdirSync(path.join(d, 'sub')), /already exists \(a folder\)/],
+    ['a missing folder', 'no/such/dir/p.csv', () => undefined, /the folder no\/such\/dir does not exist/],
+    ['a path under a file', 'data.csv/p.csv', () => undefined, /data\.csv is a file, not a folder/]] as const)
+    .map(([what, out, make, says]): Case => ({
+      name: `predict --out ${what} is refused before any work`, files: (d) => void (tinyCsv(d), make(d)),
+      args: () => ['predict', '.genre-lens', 'data.csv', '--out', out, '--no-progress'], code: 1,
+      message: new RegExp(`--out ${out.replace(/[./]/g, '\\$&')}: [^\n]*${says.source}`), absent: /EEXIST|ENOENT|ENOTDIR|^id,/m })),
+  // ---- folder environment variables checked before any work, naming the variable
+  { name: 'GENRE_LENS_CACHE=/dev/null is refused before any work', files: (d) => void tinyCsv(d), env: { GENRE_LENS_CACHE: '/dev/null' },
+    args: () => ['predict', '.genre-lens', 'data.csv', '--no-progress'], code: 1, message: /GENRE_LENS_CACHE=\/dev\/null: [^\n]*--cache/, absent: /ENOTDIR/ },
+  { name: 'GENRE_LENS_MODELS naming no folder is refused', files: (d) => void tinyCsv(d), env: { GENRE_LENS_MODELS: 'no/such/models' },
+    args: () => ['train', 'data.csv', '--no-ablation', '--no-progress'], code: 1, message: /GENRE_LENS_MODELS=no\/such\/models: [^\n]*--models/ },
+  { name: 'GENRE_LENS_POSTER_ROOTS with a missing folder is refused', files: (d) => void tinyCsv(d),
+    env: { GENRE_LENS_POSTER_ROOTS: ['.', 'no/such/posters'].join(path.delimiter) },
+    args: () => ['predict', '.genre-lens', 'data.csv', '--no-progress'], code: 1, message: /GENRE_LENS_POSTER_ROOTS=no\/such\/posters: / },
+  { name: 'prune --keep beyond any integer names the range', files: (d) => void tinyCsv(d),
+    args: () => ['prune', '.genre-lens', '--keep', '99999999999999999999999'], code: 1, message: /--keep[^]*at most 9007199254740991/ },
 ];

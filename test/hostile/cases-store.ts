@@ -3,8 +3,8 @@
 // current.json and boosters, pointers and booster paths leading outside their folders.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Case } from './case';
-import { copyModel, tinyCsv, withPosters, write } from './generate';
+import { Case, POINTER_MAY_CHANGE } from './case';
+import { copyModel, mkfifo, sparse, tinyCsv, withPosters, write } from './generate';
 
 const TRAIN = ['--image-encoder', 'none', '--no-ablation', '--no-progress'];
 const REFUSED = /not a Genre Lens model|refus|exists|already|will not|won't|never|choose|reading/i;
@@ -79,6 +79,41 @@ export const storeCases: Case[] = [
     code: 1, message: /--keep/ },
   { name: 'prune on a folder that is not a model store', files: (d) => void withPosters(d), args: () => ['prune', 'posters'],
     code: 1, message: /posters/ },
+  { name: 'prune through a store that is a symbolic link deletes nothing', files: (d) => {
+    addNewerModels(d, 3);
+    fs.renameSync(path.join(d, '.genre-lens'), path.join(d, 'realstore'));
+    fs.symlinkSync('realstore', path.join(d, '.genre-lens'));
+  }, args: () => ['prune', '--keep', '1'], code: 1, message: /\.genre-lens: is a symbolic link/ },
+  { name: 'prune through a models/ folder that is a symbolic link deletes nothing', files: (d) => {
+    addNewerModels(d, 3);
+    fs.renameSync(path.join(d, '.genre-lens/models'), path.join(d, 'elsewhere'));
+    fs.symlinkSync('../elsewhere', path.join(d, '.genre-lens/models'));
+  }, args: () => ['prune', '--keep', '1'], code: 1, message: /models: is a symbolic link/ },
+  { name: 'prune on a data file says it is a file', files: (d) => void tinyCsv(d), args: () => ['prune', 'data.csv'],
+    code: 1, message: /data\.csv: is a file, not a Genre Lens model store/ },
+  { name: 'train --out under a file is refused before any work', files: (d) => void tinyCsv(d),
+    args: () => ['train', 'data.csv', '--out', 'data.csv/sub', ...TRAIN], code: 1, message: /--out data\.csv\/sub: data\.csv is a file, not a folder/,
+    absent: /EEXIST|Evaluated on/ },
+  { name: 'train --out with a 256-byte name is refused before any work', files: (d) => void tinyCsv(d),
+    args: () => ['train', 'data.csv', '--out', 'm'.repeat(256), ...TRAIN], code: 1, message: /--out m+: the name "m+…" is longer than the 255 bytes/,
+    absent: /ENAMETOOLONG|Evaluated on/ },
+  { name: 'train --out with a 250-byte name works', files: (d) => void tinyCsv(d),
+    args: () => ['train', 'data.csv', '--out', 'm'.repeat(250), ...TRAIN], code: 0, rules: { mayAppear: (rel) => rel.startsWith('mmm') },
+    check: (d) => (fs.existsSync(path.join(d, 'm'.repeat(250), 'manifest.json')) ? null : 'no model in the 250-byte folder') },
+  { name: 'train on a data file with a 250-byte name saves a short store name', files: (d) => void tinyCsv(d, `${'a'.repeat(246)}.csv`),
+    args: () => ['train', `${'a'.repeat(246)}.csv`, ...TRAIN], code: 0, rules: POINTER_MAY_CHANGE, absent: /ENAMETOOLONG/,
+    check: (d) => (path.basename(currentModel(d)).length <= 90 ? null : `store name of ${path.basename(currentModel(d)).length} characters`) },
+  // ---- the ONNX image model file as untrusted input: read only when it is a regular file under the size cap
+  ...([['a link to /dev/zero', (f: string) => fs.symlinkSync('/dev/zero', f), /character device/],
+    ['a FIFO', (f: string) => void mkfifo(f), /FIFO/],
+    ['a 300 MB sparse file', (f: string) => void sparse(f, 300 * 1024 * 1024), /more than the 200 MB/]] as const).map(([what, make, says]): Case => ({
+    name: `--models holding ${what} as the ONNX model falls back with a warning`, files: (d) => {
+      tinyCsv(d);
+      fs.mkdirSync(path.join(d, 'm'));
+      make(path.join(d, 'm/mobilenetv2-12-int8.onnx'));
+    }, args: () => ['train', 'data.csv', '--models', 'm', '--no-ablation', '--no-progress', '--out', 'o'], code: 0,
+    message: new RegExp(`fallback[^]*mobilenetv2-12-int8\\.onnx: [^]*${says.source}[^]*--models`),
+    rules: { mayAppear: (rel) => rel.startsWith('o') } })),
   // ---- damaged or hostile model files
   { name: 'truncated manifest.json', files: (d) => {
     tinyCsv(d);

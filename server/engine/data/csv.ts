@@ -38,11 +38,13 @@ export function readCsv(src: SourceText, delimiter = detectDelimiter(src.text)):
 
   let byte = 0, offset = 0;
   const spans = parsed.map(({ info }) => {
-    const chunk = buf.toString('utf8', byte, info.bytes); // skipped blank lines, the record, its line break
+    // skipped blank lines, the record, its line break: counted in UTF-16 units without decoding (a copy of the cell)
     const start = skipBlankLines(src.text, offset);
+    offset += utf16Length(buf, byte, info.bytes);
     byte = info.bytes;
-    offset += chunk.length;
-    return { start, end: offset - (/(\r\n|\r|\n)$/.exec(chunk)?.[0].length ?? 0) };
+    const lf = buf[byte - 1] === 0x0a ? 1 : 0;
+    const cr = buf[byte - 1 - lf] === 0x0d ? 1 : 0;
+    return { start, end: offset - (lf + cr) };
   });
 
   const issues: DatasetIssue[] = [];
@@ -79,6 +81,16 @@ export function readCsv(src: SourceText, delimiter = detectDelimiter(src.text)):
     records.push({ cells, start, end });
   }
   return { columns, records, issues, delimiter };
+}
+
+/** UTF-16 code units of the UTF-8 bytes [from, to): one per sequence, two for a 4-byte one (an astral character). */
+function utf16Length(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const b = buf[i];
+    if ((b & 0xc0) !== 0x80) n += b >= 0xf0 ? 2 : 1;
+  }
+  return n;
 }
 
 /** The most frequent of `,` tab `;` outside quotes on the header line (ties and none: in that order). */

@@ -10,11 +10,25 @@ import { readJson, readJsonl } from './json';
 import { envPosterRoots } from '../posterFile';
 import { DEFAULT_POSTER_BASE_URL, posterOutsideRoots, resolvePoster } from './posters';
 import { RawRecord, SourceText } from './source';
+import { quoteText } from './textFold';
 import {
   ColumnMapping, ColumnRole, Dataset, DatasetError, DatasetFormat, DatasetOptions, MovieRow, ParseOptions, PosterRef, SourcePosition,
 } from './types';
 
 const NO_COLUMNS: ColumnMapping = { id: null, title: null, text: null, genres: null, poster: null };
+
+/**
+ * Longest text kept per cell (longer is cut, with a warning): the text encoders read only the first few hundred
+ * tokens, and a row must not pin a huge cell. A longer poster reference is ignored.
+ */
+export const MAX_CELL_CHARS = { text: 20_000, title: 500, id: 500, poster: 4096 };
+const WHAT = { text: 'description', title: 'title', id: 'id', poster: 'poster reference' };
+
+/** The first `n` characters (not splitting a surrogate pair) as a new string, not a view that keeps `s` alive. */
+function head(s: string, n: number): string {
+  const end = n > 0 && s.charCodeAt(n - 1) >= 0xd800 && s.charCodeAt(n - 1) <= 0xdbff ? n - 1 : n;
+  return Buffer.from(s.slice(0, end), 'utf16le').toString('utf16le');
+}
 
 export function formatOf(fileName: string): DatasetFormat | undefined {
   const ext = path.extname(fileName).toLowerCase();
@@ -49,7 +63,7 @@ export async function readDataset(file: string, options: DatasetOptions = {}): P
 export function parseDataset(text: string, options: ParseOptions): Dataset {
   const src = new SourceText(options.fileName, text);
   const format = options.format ?? formatOf(options.fileName);
-  if (!format) throw src.error(0, 'unknown dataset format: expected .csv, .tsv, .json, .jsonl or .ndjson (or pass format)');
+  if (!format) throw src.error(0, 'unknown dataset format: expected a file name ending in .csv, .tsv, .json, .jsonl or .ndjson');
   if (src.text.trim() === '') throw src.error(0, 'the file is empty');
   const nul = src.text.indexOf('\0');
   if (nul >= 0) {
@@ -74,10 +88,21 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
 
   const readRow = (record: RawRecord, index: number): MovieRow => {
     const cell = (role: ColumnRole) => (columns[role] === null ? undefined : record.cells.get(columns[role]));
-    const str = (role: ColumnRole): string => {
+    const str = (role: keyof typeof MAX_CELL_CHARS): string => {
       const c = cell(role);
       if (c === undefined || c.value === null) return '';
-      if (typeof c.value === 'string') return c.value.trim();
+      if (typeof c.value === 'string') {
+        const s = c.value.trim();
+        const max = MAX_CELL_CHARS[role];
+        if (s.length <= max) return s;
+        const what = `the ${WHAT[role]} in column "${columns[role]}" is ${s.length} characters long`;
+        if (role === 'poster') {
+          issues.push(src.issue('warning', c.offset, `${what}, more than the ${max} a poster reference may have; ignored`));
+          return '';
+        }
+        issues.push(src.issue('warning', c.offset, `${what}; only its first ${max} are used`));
+        return head(s, max).trimEnd();
+      }
       if (typeof c.value === 'number' || typeof c.value === 'boolean') return String(c.value);
       const found = Array.isArray(c.value) ? 'a list' : 'an object';
       issues.push(src.issue('warning', c.offset, `expected text in column "${columns[role]}", found ${found}; ignored`));
@@ -109,7 +134,7 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
     const rawPoster = str('poster');
     if (rawPoster !== '') {
       poster = resolvePoster(rawPoster, posterContext) ?? null;
-      if (!poster) issues.push(src.issue('warning', cell('poster')!.offset, `unsupported poster reference "${rawPoster}"; ignored`));
+      if (!poster) issues.push(src.issue('warning', cell('poster')!.offset, `unsupported poster reference ${quoteText(rawPoster, 200)}; ignored`));
       const outside = poster && posterOutsideRoots(poster, posterContext);
       if (outside) {
         issues.push(src.issue('warning', cell('poster')!.offset, outside));

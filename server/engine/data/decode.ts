@@ -1,6 +1,7 @@
 // Reading a dataset file's bytes safely and turning them into text: only regular files (checked before opening, so a
 // FIFO or device never blocks us), a size cap, BOMs (UTF-8, UTF-16, UTF-32) honoured, BOM-less UTF-16 recognised, and
 // bytes that are not UTF-8 decoded with the legacy encoding chardet detects (iconv-lite), with a located warning.
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
@@ -52,18 +53,25 @@ export async function readDatasetBytes(file: string, maxBytes = DEFAULT_MAX_DATA
     throw fail(file, `cannot read file: ${e.message}`);
   });
   try {
-    refuse(await handle.stat());
-    const chunks: Buffer[] = [];
+    const opened = await handle.stat();
+    refuse(opened);
+    // One buffer of the stated size plus a byte (so growth is seen), grown only if the file grows while we read: a
+    // list of chunks concatenated at the end would hold the file twice.
+    let buf = Buffer.allocUnsafe(Math.min(opened.size, maxBytes) + 1);
     let total = 0;
-    for (;;) { // read to the end, but never past the cap (the file may grow while we read)
-      const buf = Buffer.allocUnsafe(Math.min(1 << 20, maxBytes + 1 - total));
-      const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+    for (;;) { // read to the end, but never past the cap
+      if (total === buf.length) {
+        if (total > maxBytes) throw fail(file, `the file is more than the ${formatBytes(maxBytes)} a dataset may be`);
+        const grown = Buffer.allocUnsafe(Math.min(total * 2, maxBytes + 1));
+        buf.copy(grown);
+        buf = grown;
+      }
+      const { bytesRead } = await handle.read(buf, total, buf.length - total, null);
       if (bytesRead === 0) break;
-      chunks.push(buf.subarray(0, bytesRead));
       total += bytesRead;
-      if (total > maxBytes) throw fail(file, `the file is more than the ${formatBytes(maxBytes)} a dataset may be`);
     }
-    return Buffer.concat(chunks, total);
+    if (total > maxBytes) throw fail(file, `the file is more than the ${formatBytes(maxBytes)} a dataset may be`);
+    return buf.subarray(0, total);
   } finally {
     await handle.close();
   }
@@ -121,12 +129,7 @@ function bomlessUtf16(b: Buffer): string | undefined {
 
 /** Index of the first byte that does not start or continue a valid UTF-8 sequence, or -1. */
 export function firstInvalidUtf8(b: Buffer): number {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b);
-    return -1;
-  } catch {
-    // fall through to locate it
-  }
+  if (isUtf8(b)) return -1; // checked without decoding (a decode would allocate the whole text once more)
   for (let i = 0; i < b.length;) {
     const c = b[i];
     const len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;

@@ -7,5 +7,6 @@ export type { GenreCell } from './genres';
 export { DEFAULT_POSTER_BASE_URL, resolvePoster } from './posters';
 export type { PosterContext } from './posters';
 export { detectDelimiter } from './csv';
+export { cleanName, foldInvisible, quoteText, visible } from './textFold';
 export { DEFAULT_MAX_DATASET_BYTES, decodeDataset, readDatasetBytes } from './decode';
 export * from './types';

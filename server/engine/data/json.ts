@@ -49,7 +49,10 @@ export function readJsonl(src: SourceText): RawTable {
   const issues: DatasetIssue[] = [];
   const records: RawRecord[] = [];
   src.lineStarts.forEach((start, i) => {
-    const line = src.text.slice(start, src.lineStarts[i + 1] ?? src.text.length).replace(/[\r\n]+$/, '');
+    // The line without its break, by index (a regex replace would copy a huge line).
+    let end = src.lineStarts[i + 1] ?? src.text.length;
+    while (end > start && (src.text.charCodeAt(end - 1) === 0x0a || src.text.charCodeAt(end - 1) === 0x0d)) end--;
+    const line = src.text.slice(start, end);
     if (line.trim() === '') return;
     const deep = tooDeepAt(line);
     if (deep >= 0) {

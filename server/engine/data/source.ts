@@ -1,6 +1,7 @@
 // The text being read, with offset → line/character conversion and located issues/errors; plus the table shape
 // the format readers (csv.ts, json.ts) produce for dataset.ts.
 import { DatasetError, DatasetIssue, SourcePosition, SourceRange } from './types';
+import { visible } from './textFold';
 
 /** One cell: a string for CSV, any JSON value for JSON/JSONL; `offset` is where the cell's text starts. */
 export interface RawCell {
@@ -49,7 +50,7 @@ export class SourceText {
 
   issue(severity: DatasetIssue['severity'], offset: number, message: string): DatasetIssue {
     const p = this.position(offset);
-    return { severity, message, file: this.file, line: p.line + 1, column: p.character + 1 };
+    return { severity, message: visible(message), file: this.file, line: p.line + 1, column: p.character + 1 };
   }
 
   error(offset: number, message: string): DatasetError {

@@ -1,5 +1,6 @@
 // Types of the dataset layer: a movie dataset (CSV / JSON / JSONL) read into rows that keep their source range,
 // plus the located issues (warnings, dropped rows) and the fatal DatasetError. Pure data, no I/O.
+import { visible } from './textFold';
 
 export type DatasetFormat = 'csv' | 'json' | 'jsonl';
 
@@ -60,7 +61,7 @@ export interface GenreCount {
   count: number;
 }
 
-/** A genre spelling that was folded into the canonical one (case / whitespace only), `count` times. */
+/** A genre spelling that was folded into the canonical one (case, whitespace, NFKC, invisible characters), `count` times. */
 export interface GenreNormalization {
   from: string;
   to: string;
@@ -79,8 +80,9 @@ export interface DatasetIssue {
   column: number;
 }
 
+/** `file:line:column: message`, with control and invisible characters (bidi overrides...) shown as escapes. */
 export function formatIssue(issue: DatasetIssue): string {
-  return `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`;
+  return visible(`${issue.file}:${issue.line}:${issue.column}: ${issue.message}`);
 }
 
 /** A problem that stops the whole file from being read; `message` is `file:line:column: reason`. */

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { httpGet, type NetworkFilter } from './httpGet';
+import { readWeightsFile } from './weightsFile';
 
 export interface FetchCacheOptions {
   cacheDir: string;
@@ -76,7 +77,9 @@ async function fetchOnce(url: string, options: FetchCacheOptions): Promise<Cache
   const expected = options.sha256?.toLowerCase();
   const file = cachePathFor(url, options.cacheDir);
 
-  const cached = await fs.readFile(file).catch(() => null);
+  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  // Read like a download: a regular file of at most maxBytes (a FIFO or /dev/zero planted in the cache is refused).
+  const cached = await readWeightsFile(file, maxBytes, ` (in the download cache; delete it, or choose another cache folder)`);
   if (cached) {
     const sha = sha256Hex(cached);
     if (!expected || sha === expected) return { path: file, data: cached, sha256: sha, fromCache: true };
@@ -84,7 +87,7 @@ async function fetchOnce(url: string, options: FetchCacheOptions): Promise<Cache
   }
   if (options.offline) throw new Error(`${url} is not in the cache and downloads are disabled (Restricted Mode)`);
 
-  const data = await httpGet(url, { maxBytes: options.maxBytes ?? 64 * 1024 * 1024, timeoutMs: options.timeoutMs ?? 60_000,
+  const data = await httpGet(url, { maxBytes, timeoutMs: options.timeoutMs ?? 60_000,
     filter: options.filter ?? 'public-only', allowAddresses: options.allowAddresses, onProgress: options.onProgress });
   const sha = sha256Hex(data);
   if (expected && sha !== expected) {

@@ -2,16 +2,18 @@
 // The feature is not a graph output, so a DequantizeLinear of the classifier's input tensor is added to the model
 // bytes in memory (onnx-proto) before the session is created. The model comes from a models dir or a cached URL.
 
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { defaultCacheDir, fetchToCache, sha256Hex } from './fetchCache';
 import { POSTER_PREPROCESS, POSTER_SIZE, posterEncoder } from './posterPixels';
 import type { EncoderIdentity, ImageEncoder } from './types';
+import { readWeightsFile } from './weightsFile';
 
 export const MOBILENETV2_INT8_FILE = 'mobilenetv2-12-int8.onnx';
 export const MOBILENETV2_INT8_SHA256 = '83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f';
+/** The most bytes the model file may have (the int8 model has about 3.5 MB): a bigger file is refused unread. */
+export const MAX_ONNX_MODEL_BYTES = 200 * 1024 * 1024;
 /** Quantised [N,1280] tensor feeding the classifier (after global average pooling + flatten). */
 const FEATURE_TENSOR = '472_quantized';
 const FEATURE_OUTPUT = 'genre_lens_pooled_feature';
@@ -43,7 +45,8 @@ export async function locateOnnxModel(src: OnnxModelSource): Promise<LocatedMode
   const modelsDir = src.modelsDir ?? process.env.GENRE_LENS_MODELS;
   if (modelsDir) {
     const file = path.resolve(modelsDir, MOBILENETV2_INT8_FILE);
-    const data = await fs.readFile(file).catch(() => null);
+    const data = await readWeightsFile(file, MAX_ONNX_MODEL_BYTES,
+      `; put the ${MOBILENETV2_INT8_FILE} file itself in the folder given by --models or GENRE_LENS_MODELS (or the modelsDirectory setting)`);
     if (data) {
       const sha = sha256Hex(data);
       if (expected && sha !== expected) throw new Error(`sha256 mismatch for ${file}: expected ${expected}, got ${sha}`);

@@ -1,0 +1,90 @@
+// The open documents the daemon parses as movie datasets for hovers, cached per document version. A document too
+// large to parse for hovers (more than MAX_HOVER_ROWS rows or MAX_HOVER_CHARS characters) is not parsed at all, so a
+// huge open file cannot make the daemon balloon; its hovers say so, and the log says it once per document.
+import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { Dataset, DatasetFormat, DatasetOptions, formatOf, parseDataset } from './engine/data';
+import { escapeMarkdown } from './hover';
+
+/** About 1 KB of memory and 10 µs per parsed row: 200000 rows is ~250 MB and a couple of seconds. */
+export const MAX_HOVER_ROWS = 200_000;
+export const MAX_HOVER_CHARS = 64 * 1024 * 1024;
+
+export interface ParsedDocument {
+  dataset: Dataset | null;
+  /** The hover's Markdown when the document is too large to parse; null otherwise. */
+  tooLarge: string | null;
+}
+
+const FORMATS: Record<string, DatasetFormat> = { csv: 'csv', json: 'json', jsonl: 'jsonl' };
+
+const localPath = (uri: string) => {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+  } catch {
+    return uri; // a file URI with a host: used only as a name
+  }
+};
+
+/** How many times `ch` occurs in `text`, counting no further than `limit`. */
+function countUpTo(text: string, ch: string, limit: number): number {
+  let n = 0;
+  for (let i = text.indexOf(ch); i !== -1 && n <= limit; i = text.indexOf(ch, i + 1)) n++;
+  return n;
+}
+
+/** Why `text` is too large for hovers, or null. Rows are over-estimated: lines, and for JSON the objects. */
+export function tooLargeForHovers(text: string, format: DatasetFormat): string | null {
+  const rows = Math.max(countUpTo(text, '\n', MAX_HOVER_ROWS) + 1, format === 'json' ? countUpTo(text, '{', MAX_HOVER_ROWS) : 0);
+  if (rows <= MAX_HOVER_ROWS && text.length <= MAX_HOVER_CHARS) return null;
+  return rows > MAX_HOVER_ROWS ? `more than ${MAX_HOVER_ROWS} rows` : `more than ${MAX_HOVER_CHARS / 1024 / 1024} MB`;
+}
+
+const INSTEAD = 'predict the whole file instead (Genre Lens: Predict Genres for This File, or `genre-lens predict <model> <file>`)';
+
+export class DocumentDatasets {
+  private readonly parsed = new Map<string, ParsedDocument & { version: number }>();
+  private readonly told = new Set<string>();
+
+  constructor(private readonly options: () => DatasetOptions, private readonly log: (message: string) => void) {}
+
+  /** The open document parsed as a dataset (its current, possibly unsaved text), cached per version. */
+  get(doc: TextDocument): ParsedDocument {
+    const hit = this.parsed.get(doc.uri);
+    if (hit && hit.version === doc.version) return hit;
+    const file = localPath(doc.uri);
+    const format = formatOf(file) ?? FORMATS[doc.languageId];
+    const result: ParsedDocument = { dataset: null, tooLarge: null };
+    if (format) {
+      const text = doc.getText();
+      const why = tooLargeForHovers(text, format);
+      const name = path.basename(file);
+      if (why) result.tooLarge = `**Genre Lens**: ${escapeMarkdown(name)} is too large for hovers (${why}); ${INSTEAD}`;
+      if (why && !this.told.has(doc.uri)) {
+        this.told.add(doc.uri);
+        this.log(`${name} is too large for hovers (${why}); ${INSTEAD}`);
+      }
+      if (!why) {
+        try {
+          result.dataset = parseDataset(text, { ...this.options(), fileName: file, format });
+        } catch {
+          result.dataset = null; // not a movie dataset (or broken): no hover
+        }
+      }
+    }
+    this.parsed.set(doc.uri, { ...result, version: doc.version });
+    return result;
+  }
+
+  /** Forgets a closed document. */
+  delete(uri: string): void {
+    this.parsed.delete(uri);
+    this.told.delete(uri);
+  }
+
+  /** Forgets every parse (settings that shape parsing changed). */
+  clear(): void {
+    this.parsed.clear();
+  }
+}
