@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import * as cliProgress from 'cli-progress';
-import { checkEnvFolders, parseColumnName, parseExistingDir, parseFraction, parseHttpUrl, parsePositiveInt, parseSeed, parseWorkers, parseWritableDir } from './cliOptions';
+import { checkEnvFolders, parseColumnName, parseExistingDir, parseFraction, parseHttpUrl, parseMaxGenres, parsePositiveInt, parseSeed, parseWorkers, parseWritableDir } from './cliOptions';
 import { checkNewFile, writeNewFile } from './cliOutput';
 import { addPruneCommand } from './cliPrune';
 import { ColumnOverrides, DatasetError } from './engine/data';
@@ -118,7 +118,7 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed (splits, folds, LightGBM), 0 to 2147483647', parseSeed, 42)
     .option('--workers <n>', 'parallel LightGBM workers, 1 to 64 (default: number of cores)', parseWorkers)
     .option('--no-ablation', 'skip the text-only and poster-only comparison models')
-    .option('--max-genres <n>', 'refuse a training file with more distinct genre names than this (default 100)', parsePositiveInt)
+    .option('--max-genres <n>', 'refuse a training file with more distinct genre names than this (default 100)', parseMaxGenres)
     .action(async (data: string, f: CommonFlags & { eval?: string; evalFraction: number; allowEvalOverlap?: boolean; out?: string; overwrite?: boolean; keep?: number; seed: number;
       workers?: number; ablation: boolean; maxGenres?: number }) => {
       const bars = progressReporter(f.progress);

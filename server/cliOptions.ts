@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { MAX_SEED, MAX_WORKERS } from './engine/runOptions';
+import { MAX_GENRES_LIMIT, MAX_SEED, MAX_WORKERS } from './engine/runOptions';
 
 /** An integer in [min, max] written in decimal digits (no `1.5`, `1e3`, `0x10` or empty string). */
 export function integerIn(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
@@ -20,6 +20,7 @@ export const parseSeed = integerIn(0, MAX_SEED);
 export const parseWorkers = integerIn(1, MAX_WORKERS);
 /** For counts such as `--keep` and `--max-genres`. */
 export const parsePositiveInt = integerIn(1);
+export const parseMaxGenres = integerIn(1, MAX_GENRES_LIMIT);
 
 /** A number strictly between 0 and 1, such as the share of rows held out for evaluation. */
 export function parseFraction(value: string): number {

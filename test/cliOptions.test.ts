@@ -45,7 +45,8 @@ const rejected: [string[], RegExp][] = [
   [['--eval-fraction', '1'], /option '--eval-fraction <f>' argument '1' is invalid/],
   [['--workers', '0'], /option '--workers <n>' argument '0' is invalid\. expected an integer from 1 to 64/],
   [['--poster-base-url', 'file:///etc'], /option '--poster-base-url <url>' argument 'file:\/\/\/etc' is invalid\. expected an http:\/\/ or https:\/\/ URL/],
-  [['--max-genres', '0'], /option '--max-genres <n>' argument '0' is invalid\. expected an integer of at least 1/],
+  [['--max-genres', '0'], /option '--max-genres <n>' argument '0' is invalid\. expected an integer from 1 to 10000/],
+  [['--max-genres', '10001'], /option '--max-genres <n>' argument '10001' is invalid\. expected an integer from 1 to 10000/],
   [['--keep', '0'], /option '--keep <n>' argument '0' is invalid\. expected an integer of at least 1/],
   [['--title-column', ''], /option '--title-column <name>' argument '' is invalid\. expected a column name/],
 ];
@@ -93,6 +94,6 @@ test('trainRun refuses an out-of-range seed, evalFraction or worker count before
   await assert.rejects(trainRun({ data: missing, evalFraction: -0.5 }), /evalFraction must be a number greater than 0 and less than 1, got -0\.5/);
   await assert.rejects(trainRun({ data: missing, evalFraction: 1 }), /evalFraction must be/);
   await assert.rejects(trainRun({ data: missing, train: { workers: 0 } }), /workers must be an integer from 1 to 64, got 0/);
-  await assert.rejects(trainRun({ data: missing, maxGenres: 0 }), /maxGenres must be an integer of at least 1, got 0/);
+  await assert.rejects(trainRun({ data: missing, maxGenres: 0 }), /maxGenres must be an integer from 1 to 10000, got 0/);
   await assert.rejects(trainRun({ data: missing, keep: 2.5 }), /keep must be an integer of at least 1, got 2\.5/);
 });

@@ -6,6 +6,7 @@ import type { Dataset } from './data';
 import type { EncoderIdentity } from './encoders/types';
 import type { FeatureLayout } from './features';
 import type { EvalOverlap } from './leakage';
+import { MAX_GENRES_LIMIT } from './runOptions';
 import type { MultiLabelReport, PrecisionRecallPoint } from './metrics';
 import type { OneVsRestModel } from './trainer';
 
@@ -73,7 +74,7 @@ export interface Pointer {
   pinned: string[];
 }
 
-const MAX_GENRES = 10_000;
+const MAX_GENRES = MAX_GENRES_LIMIT;
 const count = z.int().min(0);
 const text = z.string().max(100_000);
 const identity = z.looseObject({

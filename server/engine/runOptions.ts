@@ -6,6 +6,8 @@
 export const MAX_SEED = 2147483647;
 /** Parallel LightGBM workers; each holds a copy of the feature matrix, so more than this only wastes memory. */
 export const MAX_WORKERS = 64;
+/** The most genres a saved model may have (modelSchema.ts refuses more when loading it). */
+export const MAX_GENRES_LIMIT = 10_000;
 
 const shown = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 
@@ -28,5 +30,5 @@ export function checkTrainRunOptions(o: { seed?: unknown; evalFraction?: unknown
   checkInteger('workers', o.train?.workers, 1, MAX_WORKERS);
   // Checked here too (not only where they are used) so a bad value fails before hours of training, not after.
   checkInteger('keep', o.keep, 1);
-  checkInteger('maxGenres', o.maxGenres, 1);
+  checkInteger('maxGenres', o.maxGenres, 1, MAX_GENRES_LIMIT);
 }
