@@ -13,6 +13,7 @@ import { decodePoster, posterEncoder, POSTER_SIZE } from '../server/engine/encod
 import type { EncoderIdentity, TextEncoder } from '../server/engine/encoders/types';
 import { FeatureExtractor } from '../server/engine/features';
 import { imageFormatOf, readPosterFile } from '../server/engine/posterFile';
+import { isInside } from '../server/engine/untrustedFiles';
 
 const repo = path.resolve(__dirname, '..');
 const png = fs.readFileSync(path.join(repo, 'examples/posters', fs.readdirSync(path.join(repo, 'examples/posters')).find((f) => f.endsWith('.png')) as string));
@@ -144,4 +145,14 @@ test('hostile poster cells give reasons, never a hang or a crash, when features 
     ...(fifoOk ? ['not a regular file (a FIFO)'] : []),
   ]);
   assert.equal(f.X[f.layout.posterMissing], 0, 'the good poster is encoded');
+});
+
+test('isInside: a folder and what is under it, never a sibling or an escape (a name starting with ".." is inside)', () => {
+  const root = path.resolve('/srv/posters');
+  assert.ok(isInside(root, root));
+  assert.ok(isInside(root, path.join(root, 'a/b.jpg')));
+  assert.ok(isInside(root, path.join(root, '..cover.jpg')), 'a file named "..cover.jpg" in the folder');
+  assert.ok(!isInside(root, path.resolve('/srv/posters-evil/x.jpg')));
+  assert.ok(!isInside(root, path.resolve('/srv/x.jpg')));
+  assert.ok(!isInside(root, path.join(root, '../../etc/passwd')));
 });

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { boosterProblem } from './boosterCheck';
 import { BOOSTER_PATH, Manifest, manifestSchema, MODEL_FORMAT, Pointer, pointerSchema, Report, reportSchema } from './modelSchema';
 import type { OneVsRestModel } from './trainer';
+import { isInside } from './untrustedFiles';
 
 export const STORE_DIR = '.genre-lens';
 export const POINTER = 'current.json';
@@ -95,11 +96,6 @@ export function readPointer(store: string): Pointer {
   return readJsonFile(path.join(store, POINTER), pointerSchema, MAX_BYTES.pointer);
 }
 
-/** True when `inner` is `outer` or inside it (both absolute, already resolved). */
-export function isInside(outer: string, inner: string): boolean {
-  const rel = path.relative(outer, inner);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
-}
 
 /** The model folder a store's current.json names, which must be a folder directly inside the store's models/. */
 function pointerTarget(store: string): string {

@@ -4,9 +4,10 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isInside, loadModel, MAX_BYTES, modelFolderProblem, POINTER, readBounded, readPointer } from './modelFiles';
+import { loadModel, MAX_BYTES, modelFolderProblem, POINTER, readBounded, readPointer } from './modelFiles';
 import { DEFAULT_KEEP_MODELS, MAX_SOURCE_NAME, pruneStore } from './modelRetention';
 import type { Pointer } from './modelSchema';
+import { isInside } from './untrustedFiles';
 
 export { resolveModelDir, STORE_DIR } from './modelFiles';
 export { DEFAULT_KEEP_MODELS, pruneStore, type PruneResult } from './modelRetention';

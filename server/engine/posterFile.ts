@@ -1,8 +1,9 @@
 // Safe reading of poster bytes named by a dataset: image formats recognised from magic bytes, local paths confined to
 // allowed folders (lexically when the dataset is read, by real path when the file is read), and only regular files
 // (checked before opening, so FIFOs and devices never block or stream), read up to a size cap.
-import { constants as fsConstants, promises as fs, type Stats } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
+import { isInside, readBoundedFile } from './untrustedFiles';
 
 /** The most bytes a local poster file may have. */
 export const MAX_POSTER_FILE_BYTES = 20 * 1024 * 1024;
@@ -27,11 +28,6 @@ export function notAnImageReason(data: Uint8Array): string | null {
   return `not a JPEG, PNG, WebP or GIF image (starts with ${JSON.stringify(start)})`;
 }
 
-/** True when `file` is `root` or inside it (both absolute, compared lexically). */
-export function isInside(file: string, root: string): boolean {
-  const rel = path.relative(root, file);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
 
 /** Extra poster roots from `$GENRE_LENS_POSTER_ROOTS` (path.delimiter separated), absolute. */
 export function envPosterRoots(): string[] {
@@ -66,38 +62,24 @@ export async function readPosterFile(file: string, opts: { roots?: readonly stri
   }
   if (opts.roots) {
     const realRoots = await Promise.all(opts.roots.map((r) => fs.realpath(r).catch(() => path.resolve(r))));
-    if (!realRoots.some((r) => isInside(real, r))) {
+    if (!realRoots.some((r) => isInside(r, real))) {
       return refuse(`leads outside the allowed poster folders (to ${real}); not read`);
     }
   }
   try {
-    const before = await fs.stat(real);
-    if (!before.isFile()) return refuse(notRegular(before));
-    if (before.size > maxBytes) return refuse(`${before.size} bytes, over the ${maxBytes}-byte limit for a poster file`);
-    // O_NONBLOCK: should the path have been swapped for a FIFO since the stat, opening it does not wait for a writer.
-    const handle = await fs.open(real, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
-    try {
-      const st = await handle.stat();
-      if (!st.isFile()) return refuse(notRegular(st));
-      const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
-      let got = 0;
-      for (;;) {
-        const { bytesRead } = await handle.read(buf, got, buf.length - got, got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-        if (got === buf.length) break;
-      }
-      if (got === buf.length) {
-        if (st.size === 0) return refuse('not a regular file (it reports no size but has content, like a /proc file)');
-        return refuse(got > maxBytes ? `over the ${maxBytes}-byte limit for a poster file` : 'the file grew while being read');
-      }
-      if (got === 0) return refuse('empty file');
-      const data = buf.subarray(0, got);
-      const notImage = notAnImageReason(data);
-      return notImage ? refuse(notImage) : { data, reason: null };
-    } finally {
-      await handle.close();
+    const read = await readBoundedFile(real, maxBytes, (st) => st.isFile() && st.size <= maxBytes);
+    if ('refused' in read) {
+      const st = read.refused;
+      return refuse(st.isFile() ? `${st.size} bytes, over the ${maxBytes}-byte limit for a poster file` : notRegular(st));
     }
+    const { data, stat } = read;
+    if (data.length > stat.size) {
+      if (stat.size === 0) return refuse('not a regular file (it reports no size but has content, like a /proc file)');
+      return refuse(data.length > maxBytes ? `over the ${maxBytes}-byte limit for a poster file` : 'the file grew while being read');
+    }
+    if (data.length === 0) return refuse('empty file');
+    const notImage = notAnImageReason(data);
+    return notImage ? refuse(notImage) : { data, reason: null };
   } catch (err) {
     return refuse(errorReason(err));
   }

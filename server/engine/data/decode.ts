@@ -5,6 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import chardet from 'chardet';
 import iconv from 'iconv-lite';
+import { readBoundedFile } from '../untrustedFiles';
 import { DatasetError } from './types';
 
 /** Default cap on a dataset file: V8 strings stop at ~512 M characters, and parsing needs several copies. */
@@ -41,40 +42,16 @@ export function formatBytes(n: number): string {
  * without being opened), then opened non-blocking and checked again, so a swap between the two cannot block either.
  */
 export async function readDatasetBytes(file: string, maxBytes = DEFAULT_MAX_DATASET_BYTES): Promise<Buffer> {
-  const st = await fs.promises.stat(file).catch((e: NodeJS.ErrnoException) => {
+  const read = await readBoundedFile(file, maxBytes, (s) => s.isFile() && s.size <= maxBytes).catch((e: NodeJS.ErrnoException) => {
     throw fail(file, e.code === 'ENOENT' ? 'file not found' : `cannot read file: ${e.message}`);
   });
-  const refuse = (s: fs.Stats) => {
+  if ('refused' in read) {
+    const s = read.refused;
     if (!s.isFile()) throw fail(file, `not a regular file (${kindOf(s)}); give the path of a CSV, JSON or JSONL file`);
-    if (s.size > maxBytes) throw fail(file, `the file is ${formatBytes(s.size)}, more than the ${formatBytes(maxBytes)} a dataset may be`);
-  };
-  refuse(st);
-  const handle = await fs.promises.open(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0)).catch((e: Error) => {
-    throw fail(file, `cannot read file: ${e.message}`);
-  });
-  try {
-    const opened = await handle.stat();
-    refuse(opened);
-    // One buffer of the stated size plus a byte (so growth is seen), grown only if the file grows while we read: a
-    // list of chunks concatenated at the end would hold the file twice.
-    let buf = Buffer.allocUnsafe(Math.min(opened.size, maxBytes) + 1);
-    let total = 0;
-    for (;;) { // read to the end, but never past the cap
-      if (total === buf.length) {
-        if (total > maxBytes) throw fail(file, `the file is more than the ${formatBytes(maxBytes)} a dataset may be`);
-        const grown = Buffer.allocUnsafe(Math.min(total * 2, maxBytes + 1));
-        buf.copy(grown);
-        buf = grown;
-      }
-      const { bytesRead } = await handle.read(buf, total, buf.length - total, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-    }
-    if (total > maxBytes) throw fail(file, `the file is more than the ${formatBytes(maxBytes)} a dataset may be`);
-    return buf.subarray(0, total);
-  } finally {
-    await handle.close();
+    throw fail(file, `the file is ${formatBytes(s.size)}, more than the ${formatBytes(maxBytes)} a dataset may be`);
   }
+  if (read.data.length > maxBytes) throw fail(file, `the file is more than the ${formatBytes(maxBytes)} a dataset may be`);
+  return read.data;
 }
 
 /** Decodes a dataset file's bytes: BOM first, then BOM-less UTF-16, then strict UTF-8, else the detected encoding. */

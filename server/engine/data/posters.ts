@@ -3,7 +3,7 @@
 // must lie inside the data file's folder or an allowed poster root (checked lexically here, by real path on read).
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isInside } from '../posterFile';
+import { isInside } from '../untrustedFiles';
 import { PosterRef } from './types';
 
 export const DEFAULT_POSTER_BASE_URL = 'https://image.tmdb.org/t/p/w342';
@@ -43,7 +43,7 @@ export function posterOutsideRoots(ref: PosterRef, ctx: PosterContext): string |
   if (ref.kind !== 'file') return null;
   const base = path.resolve(ctx.baseDir);
   const extra = ctx.posterRoots ?? [];
-  if ([base, ...extra].some((root) => isInside(path.resolve(ref.path), root))) return null;
+  if ([base, ...extra].some((root) => isInside(root, path.resolve(ref.path)))) return null;
   const where = `the dataset's folder ${base}${extra.length ? ` and the poster roots ${extra.join(', ')}` : ''}`;
   return `poster ${JSON.stringify(ref.raw)} is outside ${where}; ignored (allow other folders with --poster-root or the genreLens.posterRoots setting)`;
 }

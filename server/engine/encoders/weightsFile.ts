@@ -1,7 +1,8 @@
 // Reading a model-weights file (the ONNX image model in a models folder, a downloaded file in the cache) as untrusted
 // input: only a regular file, checked before it is opened and again once open (O_NONBLOCK, so a FIFO swapped in
 // cannot hang), and never more than a size cap, so /dev/zero or a FIFO named like the model cannot exhaust memory.
-import { constants as fsConstants, promises as fs, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { readBoundedFile } from '../untrustedFiles';
 
 const MB = 1024 * 1024;
 const sizeText = (n: number) => (n < MB ? `${n} bytes` : `${(n / MB).toFixed(0)} MB`);
@@ -17,20 +18,16 @@ function kindOf(st: Stats): string {
  */
 export async function readWeightsFile(file: string, maxBytes: number, hint = ''): Promise<Buffer | null> {
   const fail = (what: string) => new Error(`${file}: ${what}${hint}`);
-  const st = await fs.stat(file).catch(() => null);
-  if (!st) return null;
-  if (!st.isFile()) throw fail(`is ${kindOf(st)}, not a regular file`);
-  if (st.size > maxBytes) throw fail(`has ${sizeText(st.size)}, more than the ${sizeText(maxBytes)} this file may have`);
-  const handle = await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
-  try {
-    const now = await handle.stat();
-    if (!now.isFile() || now.size > maxBytes) throw fail('changed while being read');
-    const buf = Buffer.alloc(now.size + 1);
-    let got = 0;
-    for (let n = -1; n !== 0 && got < buf.length; got += n) ({ bytesRead: n } = await handle.read(buf, got, buf.length - got, got));
-    if (got > now.size) throw fail('changed while being read');
-    return buf.subarray(0, got);
-  } finally {
-    await handle.close();
+  const read = await readBoundedFile(file, maxBytes, (st) => st.isFile() && st.size <= maxBytes).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null; // nothing there
+    throw e;
+  });
+  if (!read) return null;
+  if ('refused' in read) {
+    const st = read.refused;
+    if (!st.isFile()) throw fail(`is ${kindOf(st)}, not a regular file`);
+    throw fail(`has ${sizeText(st.size)}, more than the ${sizeText(maxBytes)} this file may have`);
   }
+  if (read.data.length > read.stat.size) throw fail('changed while being read');
+  return read.data;
 }
