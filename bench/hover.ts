@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
-import { Requests } from '../server/protocol';
+import { Requests } from '../common/protocol';
 
 const repo = path.resolve(__dirname, '..');
 const sharedModels = path.resolve(repo, '../shared/models');

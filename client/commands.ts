@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressReport } from 'vscode-languageclient/node';
-import { ColumnSettings, ModelState, Requests, TrainParams } from '../server/protocol';
+import { ColumnSettings, ModelState, Requests, TrainParams } from '../common/protocol';
 import { DATA_EXCLUDE, DATA_GLOB, predictionsPath } from './format';
 
 const isData = (uri: vscode.Uri) => /\.(csv|tsv|json|jsonl|ndjson)$/i.test(uri.fsPath);

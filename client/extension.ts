@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import {
   CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind,
 } from 'vscode-languageclient/node';
-import { DaemonSettings, ModelState, Notifications, Requests } from '../server/protocol';
+import { DaemonSettings, ModelState, Notifications, Requests } from '../common/protocol';
 import { registerCommands } from './commands';
 import { buildDaemonSettings } from './settings';
 import { statusText } from './format';

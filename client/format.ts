@@ -2,7 +2,7 @@
 // for a model state, and the name of a new predictions file that never overwrites an existing one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModelState } from '../server/protocol';
+import type { ModelState } from '../common/protocol';
 
 export function statusText(s: ModelState): { text: string; tooltip: string } {
   switch (s.state) {

@@ -5,7 +5,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { ModelState, REPORT_COMMAND, Requests } from '../server/protocol';
+import { ModelState, REPORT_COMMAND, Requests } from '../common/protocol';
 
 type FromWebview = { type: 'ready' } | { type: 'export'; format: 'html' | 'json'; html?: string };
 

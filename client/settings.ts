@@ -1,7 +1,7 @@
 // Builds the DaemonSettings the extension sends the daemon from `WorkspaceConfiguration.inspect()` results (pure, no
 // `vscode` import, so unit tests run it). Machine-scoped settings — those reaching the network or folders outside the
 // workspace — are taken from the user's own settings only: a workspace's .vscode/settings.json never sets them.
-import type { DaemonSettings } from '../server/protocol';
+import type { DaemonSettings } from '../common/protocol';
 
 /** The parts of `vscode.WorkspaceConfiguration.inspect()` used here. */
 export interface Inspected {

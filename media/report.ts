@@ -2,7 +2,7 @@
 // confusion matrices, the modality ablation, genre co-occurrence and precision–recall curves — with Observable Plot.
 // Every string from the data goes in through textContent or Plot's text marks, never as HTML.
 import * as Plot from '@observablehq/plot';
-import type { Report } from '../server/engine/run';
+import type { Report } from '../common/modelTypes';
 
 interface VsCodeApi {
   postMessage(m: unknown): void;

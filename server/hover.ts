@@ -2,7 +2,7 @@
 // its decision threshold), and whether the row's own labels agree. All text from the data file is escaped.
 import type { MovieRow } from './engine/data';
 import type { RowPrediction } from './modelHost';
-import { TRAIN_COMMAND } from './protocol';
+import { TRAIN_COMMAND } from '../common/protocol';
 
 /** Escapes Markdown and HTML so a data file's text shows literally in a hover. */
 export function escapeMarkdown(text: string): string {

@@ -8,7 +8,7 @@ import { FeatureExtractor } from './engine/features';
 import { resolveModelDir } from './engine/modelStore';
 import { EngineOptions, LoadedModel, loadModel, loadModelEncoders } from './engine/run';
 import { OneVsRestPredictor } from './engine/trainer';
-import type { ModelSummary } from './protocol';
+import type { ModelSummary } from '../common/protocol';
 
 export interface RowPrediction {
   genres: { name: string; probability: number; threshold: number; predicted: boolean; trained: boolean }[];

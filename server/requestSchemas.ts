@@ -5,7 +5,7 @@ import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { MAX_SEED } from './engine/runOptions';
-import type { DeleteOldModelsParams, DetectColumnsParams, PredictFileParams, SelectModelParams, TrainParams } from './protocol';
+import type { DeleteOldModelsParams, DetectColumnsParams, PredictFileParams, SelectModelParams, TrainParams } from '../common/protocol';
 
 /** A URI scheme has two or more letters, so a Windows drive letter (`C:\data.csv`) is a path. */
 const SCHEME = /^([a-z][a-z0-9+.-]+):/i;

@@ -20,7 +20,7 @@ import { JobCancelled, percentOf, runJob, RunningJob } from './jobs';
 import { HostOptions, ModelHost, summarize } from './modelHost';
 import {
   DaemonSettings, DeleteOldModelsResult, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, Requests, TrainResult,
-} from './protocol';
+} from '../common/protocol';
 import { checkParams, deleteOldModelsParams, detectColumnsParams, predictFileParams, selectModelParams, trainParams } from './requestSchemas';
 import { DEFAULT_KEEP_MODELS, validateSettings } from './settings';
 

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { DEFAULT_KEEP_MODELS } from './engine/modelStore';
 import { MAX_SEED } from './engine/runOptions';
-import type { DaemonSettings } from './protocol';
+import type { DaemonSettings } from '../common/protocol';
 
 export { DEFAULT_KEEP_MODELS };
 export const DEFAULT_SEED = 42;

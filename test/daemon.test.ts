@@ -12,7 +12,7 @@ import {
   createProtocolConnection, Hover, MarkupContent, ProtocolConnection, StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
 import { escapeMarkdown } from '../server/hover';
-import { ModelState, Notifications, Requests } from '../server/protocol';
+import { ModelState, Notifications, Requests } from '../common/protocol';
 
 const repo = path.resolve(__dirname, '..');
 const sharedModels = path.resolve(repo, '../shared/models');

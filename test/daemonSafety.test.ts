@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import {
   createProtocolConnection, Hover, MarkupContent, ProtocolConnection, StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
-import { Requests } from '../server/protocol';
+import { Requests } from '../common/protocol';
 import { validateSettings } from '../server/settings';
 import { checkParams, deleteOldModelsParams, predictFileParams, selectModelParams, trainParams } from '../server/requestSchemas';
 import { MAX_HOVER_ROWS, tooLargeForHovers } from '../server/documents';

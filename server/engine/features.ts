@@ -4,6 +4,7 @@
 // broken becomes a zero vector with the flag set. Encoder outputs are cached per input content.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { FeatureLayout } from '../../common/modelTypes';
 import type { MovieRow } from './data';
 import { EmbeddingCache } from './embeddingCache';
 import { cachePathFor, defaultCacheDir, fetchToCache } from './encoders/fetchCache';
@@ -11,13 +12,7 @@ import { envAllowsPrivateNetwork } from './encoders/httpGet';
 import { notAnImageReason, readPosterFile } from './posterFile';
 import type { EncoderIdentity, ImageEncoder, PosterInput, TextEncoder } from './encoders/types';
 
-/** Where each block sits in a feature row. */
-export interface FeatureLayout {
-  text: { offset: number; dim: number };
-  image: { offset: number; dim: number };
-  posterMissing: number;
-  total: number;
-}
+export type { FeatureLayout };
 
 export function featureLayout(textDim: number, imageDim: number): FeatureLayout {
   return { text: { offset: 0, dim: textDim }, image: { offset: textDim, dim: imageDim },

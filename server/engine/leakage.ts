@@ -2,14 +2,10 @@
 // shares rows with it by content (title + description, compared after NFKC, with invisible characters removed,
 // trimmed, whitespace-collapsed and case-folded), because metrics measured on rows the model was trained on are optimistic.
 import * as fs from 'node:fs';
+import type { EvalOverlap } from '../../common/modelTypes';
 import { foldInvisible, type MovieRow } from './data';
 
-export interface EvalOverlap {
-  /** Evaluation rows whose title + description also occur among the training rows. */
-  rows: number;
-  /** The evaluation file is the training file (same real path or byte-identical). */
-  sameFile: boolean;
-}
+export type { EvalOverlap };
 
 /** Zero-width and bidi characters (\p{Cf}, default-ignorables) and compatibility look-alikes do not make a row new. */
 const normalise = (s: string) => foldInvisible(s).trim().replace(/\s+/g, ' ').toLowerCase();

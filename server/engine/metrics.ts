@@ -5,50 +5,9 @@
 /** A 0/1 indicator matrix: one row per sample, one column per label (in the order of `labels`). */
 export type LabelMatrix = ReadonlyArray<ArrayLike<number>>;
 
-/** Per-label scores, as sklearn's precision_recall_fscore_support(average=None) plus the raw counts. */
-export interface LabelMetrics {
-  label: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  /** Number of samples whose true labels include this label (tp + fn). */
-  support: number;
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-}
+import type { AverageMetrics, ConfusionMatrix2x2, LabelMetrics, MultiLabelReport, PrecisionRecallPoint } from '../../common/modelTypes';
 
-/** An averaged row of the report. `support` is the total support, as sklearn's classification_report shows it. */
-export interface AverageMetrics {
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
-
-/** sklearn multilabel_confusion_matrix layout for one label: [[tn, fp], [fn, tp]]. */
-export type ConfusionMatrix2x2 = [[number, number], [number, number]];
-
-export interface MultiLabelReport {
-  labels: string[];
-  nSamples: number;
-  perLabel: LabelMetrics[];
-  /** tp, fp and fn summed over all labels, then divided. */
-  micro: AverageMetrics;
-  /** Unweighted mean over all labels, including labels with no support (which score 0). */
-  macro: AverageMetrics;
-  /** Mean weighted by each label's support; 0 when no label has any support. */
-  weighted: AverageMetrics;
-  /** Scores computed per sample over that sample's labels, then averaged over samples. */
-  samples: AverageMetrics;
-  /** sklearn accuracy_score on multi-label input: fraction of samples whose label set is predicted exactly. */
-  subsetAccuracy: number;
-  /** sklearn hamming_loss: fraction of (sample, label) cells predicted wrongly. */
-  hammingLoss: number;
-  /** One matrix per label, in label order. */
-  confusion: ConfusionMatrix2x2[];
-}
+export type { AverageMetrics, ConfusionMatrix2x2, LabelMetrics, MultiLabelReport, PrecisionRecallPoint };
 
 /**
  * Scores multi-label predictions against the truth. Both matrices are rows × labels of 0/1.
@@ -207,13 +166,6 @@ export function formatReport(report: MultiLabelReport, options: FormatReportOpti
   out += extra('subset accuracy', report.subsetAccuracy, String(report.nSamples));
   out += extra('hamming loss', report.hammingLoss, '');
   return out;
-}
-
-/** One point of a precision-recall curve. The closing point (precision 1, recall 0) has threshold null. */
-export interface PrecisionRecallPoint {
-  threshold: number | null;
-  precision: number;
-  recall: number;
 }
 
 /**

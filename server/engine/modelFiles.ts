@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { type ParseError, parse as parseLenient, printParseErrorCode } from 'jsonc-parser';
 import type { z } from 'zod';
 import { boosterProblem } from './boosterCheck';
-import { BOOSTER_PATH, Manifest, manifestSchema, MODEL_FORMAT, Pointer, pointerSchema, Report, reportSchema } from './modelSchema';
+import { BOOSTER_PATH, Manifest, manifestSchema, MODEL_FORMAT, Pointer, pointerSchema, Report, reportSchema } from '../../common/modelSchema';
 import type { OneVsRestModel } from './trainer';
 import { isInside } from './untrustedFiles';
 

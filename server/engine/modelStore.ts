@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModel, MAX_BYTES, modelFolderProblem, POINTER, readBounded, readPointer } from './modelFiles';
 import { DEFAULT_KEEP_MODELS, MAX_SOURCE_NAME, pruneStore } from './modelRetention';
-import type { Pointer } from './modelSchema';
+import type { Pointer } from '../../common/modelTypes';
 import { isInside } from './untrustedFiles';
 
 export { resolveModelDir, STORE_DIR } from './modelFiles';

@@ -6,7 +6,7 @@ import { cacheDirOf, datasetOptionsOf, EngineOptions, loadEncoders, posterAccess
 import { FeatureExtractor, Features } from './features';
 import { evaluate, MultiLabelReport } from './metrics';
 import { type LoadedModel, loadModel } from './modelFiles';
-import type { Manifest } from './modelSchema';
+import type { Manifest } from '../../common/modelTypes';
 import { labelColumns, toRows } from './split';
 import { OneVsRestPredictor } from './trainer';
 

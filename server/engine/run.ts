@@ -6,7 +6,7 @@ import { formatIssue, MovieRow, quoteText, readDataset } from './data';
 import { cacheDirOf, datasetOptionsOf, EngineOptions, loadEncoders, posterAccessOf, RunProgress } from './engineOptions';
 import { FeatureExtractor, Features, modalityColumns, selectColumns } from './features';
 import { evaluate, MultiLabelReport, precisionRecallCurve, PrecisionRecallPoint } from './metrics';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type AblationEntry, type GenreEntry, type Manifest, type Report } from './modelSchema';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type AblationEntry, type GenreEntry, type Manifest, type Report } from '../../common/modelTypes';
 import { checkOutDir, checkStore, DEFAULT_KEEP_MODELS, saveToStore, sha256File, STORE_DIR, storeModelName, writeDirAtomic } from './modelStore';
 import { checkTrainRunOptions } from './runOptions';
 import { evalOverlap, overlapMessage } from './leakage';
@@ -17,8 +17,8 @@ import { checkGenreCount, checkLabelsNotInput, checkTrainable, cooccurrence, DEF
 export * from './engineOptions';
 export { stratifiedSplit } from './split';
 export { evalFile, loadModelEncoders, predictFile, type Prediction } from './predict';
-export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './modelSchema';
-export type { AblationEntry, GenreEntry, Manifest, Report } from './modelSchema';
+export { MODEL_FORMAT, MODEL_FORMAT_VERSION } from '../../common/modelTypes';
+export type { AblationEntry, GenreEntry, Manifest, Report } from '../../common/modelTypes';
 export { loadModel, type LoadedModel } from './modelFiles';
 
 export interface TrainRunOptions extends EngineOptions {

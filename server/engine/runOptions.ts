@@ -1,13 +1,13 @@
 // Bounds of the training options and the check trainRun makes on them, so a bad seed, evaluation share or
 // worker count from any caller (the CLI, the daemon's settings) is a clear error naming the option,
 // not a NaN split or a failure deep inside LightGBM.
+import { MAX_GENRES_LIMIT } from '../../common/modelTypes';
 
 /** LightGBM takes its seed as a C int. */
 export const MAX_SEED = 2147483647;
 /** Parallel LightGBM workers; each holds a copy of the feature matrix, so more than this only wastes memory. */
 export const MAX_WORKERS = 64;
-/** The most genres a saved model may have (modelSchema.ts refuses more when loading it). */
-export const MAX_GENRES_LIMIT = 10_000;
+export { MAX_GENRES_LIMIT };
 
 const shown = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
 

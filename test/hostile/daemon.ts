@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import {
   createProtocolConnection, Hover, MarkupContent, ProtocolConnection, StreamMessageReader, StreamMessageWriter,
 } from 'vscode-languageserver-protocol/node';
-import { Requests } from '../../server/protocol';
+import { Requests } from '../../common/protocol';
 import { Ctx } from './case';
 import { CLI, MAX_RSS_KB, procKb } from './exec';
 import { csvText, deep, jsonlText, mkfifo, movies } from './generate';

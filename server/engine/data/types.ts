@@ -1,6 +1,9 @@
 // Types of the dataset layer: a movie dataset (CSV / JSON / JSONL) read into rows that keep their source range,
 // plus the located issues (warnings, dropped rows) and the fatal DatasetError. Pure data, no I/O.
+import type { ColumnMapping, ColumnRole } from '../../../common/modelTypes';
 import { visible } from './textFold';
+
+export type { ColumnMapping, ColumnRole };
 
 export type DatasetFormat = 'csv' | 'json' | 'jsonl';
 
@@ -48,10 +51,7 @@ export interface MovieRow {
   range: SourceRange;
 }
 
-export type ColumnRole = 'id' | 'title' | 'text' | 'genres' | 'poster';
 
-/** The column used for each role (as spelled in the file), or null when there is none. */
-export type ColumnMapping = Record<ColumnRole, string | null>;
 
 /** Column names to use instead of auto-detection; null = ignore that role even if a column matches. */
 export type ColumnOverrides = Partial<Record<ColumnRole, string | null>>;

@@ -2,21 +2,9 @@
 // Every encoder exposes the same small surface so the model manifest can record exactly which
 // weights produced a feature block and a future encoder (e.g. MiniLM from a hub URL) slots in.
 
-/** What the model manifest stores about an encoder; two feature blocks are compatible iff id, version, dim and sha match. */
-export interface EncoderIdentity {
-  kind: 'text' | 'image';
-  id: string;
-  version: string;
-  dim: number;
-  /** sha256 (hex) over the weight bytes actually loaded. */
-  weightsSha256: string;
-  /** Where the weights came from (package name@version, file path or URL), informational. */
-  source: string;
-  /** Short description of the input preprocessing, part of what makes vectors comparable. */
-  preprocess: string;
-  /** True for a degraded stand-in used only because the preferred encoder was unavailable. */
-  fallback: boolean;
-}
+import type { EncoderIdentity } from '../../../common/modelTypes';
+
+export type { EncoderIdentity };
 
 export interface EncodeOptions {
   /** Called after each internal batch with the number of items finished so far. */

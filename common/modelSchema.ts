@@ -1,78 +1,10 @@
-// What a saved model folder holds — manifest.json, report.json, boosters/NN.txt — and the store's current.json,
-// as TypeScript types and as zod schemas. Model files may come from anywhere (a cloned repository, a download),
-// so everything read from them is checked against these schemas before any of it is used.
+// The zod schemas of a saved model's files (manifest.json, report.json, the store's current.json); their types are in
+// modelTypes.ts. Model files may come from anywhere (a cloned repository, a download), so everything read from them
+// is checked against these schemas before any of it is used.
 import { z } from 'zod';
-import type { Dataset } from './data';
-import type { EncoderIdentity } from './encoders/types';
-import type { FeatureLayout } from './features';
-import type { EvalOverlap } from './leakage';
-import { MAX_GENRES_LIMIT } from './runOptions';
-import type { MultiLabelReport, PrecisionRecallPoint } from './metrics';
-import type { OneVsRestModel } from './trainer';
+import { BOOSTER_PATH, MAX_GENRES_LIMIT, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './modelTypes';
 
-export const MODEL_FORMAT = 'genre-lens-model';
-export const MODEL_FORMAT_VERSION = 1;
-/** A booster file inside the model folder: `boosters/NN.txt`. */
-export const BOOSTER_PATH = /^boosters\/\d{2,4}\.txt$/;
-
-export interface GenreEntry {
-  name: string;
-  threshold: number;
-  positives: number;
-  bestIteration: number;
-  oofF1: number;
-  /** Booster file relative to the model directory; null when too few positives to train. */
-  booster: string | null;
-}
-
-export interface Manifest {
-  format: typeof MODEL_FORMAT;
-  formatVersion: number;
-  createdAt: string;
-  genres: GenreEntry[];
-  encoders: { text: EncoderIdentity; image: EncoderIdentity | null };
-  features: FeatureLayout;
-  params: OneVsRestModel['params'];
-  training: OneVsRestModel['options'];
-  seed: number;
-  dataset: { path: string; sha256: string; format: string; columns: Dataset['columns']; rows: number; trainRows: number; unlabeledRows: number };
-  evaluation: { kind: 'file'; path: string; sha256: string; rows: number; overlap?: EvalOverlap } | { kind: 'split'; fraction: number; rows: number };
-  metrics: Pick<MultiLabelReport, 'micro' | 'macro' | 'weighted' | 'samples' | 'subsetAccuracy' | 'hammingLoss'>;
-  trainingSeconds: number;
-  warnings: string[];
-}
-
-export interface AblationEntry {
-  micro: MultiLabelReport['micro'];
-  macro: MultiLabelReport['macro'];
-  samples: MultiLabelReport['samples'];
-  subsetAccuracy: number;
-  perGenreF1: number[];
-}
-
-export interface Report {
-  formatVersion: number;
-  run: Pick<Manifest, 'createdAt' | 'dataset' | 'evaluation' | 'encoders' | 'seed' | 'trainingSeconds' | 'warnings'> & {
-    posters: { missingTrain: number; missingEval: number; reasons: { reason: string; count: number }[] };
-  };
-  genres: string[];
-  thresholds: number[];
-  metrics: MultiLabelReport;
-  ablation: { both: AblationEntry; text?: AblationEntry; poster?: AblationEntry };
-  /**
-   * Rows of the training data having both genres i and j (diagonal: having genre i). Row i is empty (`[]`) when genre i
-   * was not trained, so the report stays small however many genres the file names.
-   */
-  cooccurrence: number[][];
-  /** Per genre, the precision–recall curve of the evaluation rows, thinned to at most 101 points; empty when untrained. */
-  prCurves: PrecisionRecallPoint[][];
-}
-
-/** The store's `current.json`: the current model (`models/<name>`, inside the store) and the models the user chose. */
-export interface Pointer {
-  model: string;
-  pinned: string[];
-}
+export * from './modelTypes';
 
 const MAX_GENRES = MAX_GENRES_LIMIT;
 const count = z.int().min(0);

@@ -1,0 +1,171 @@
+// The types of what a saved model folder holds (manifest.json, report.json, the store's current.json) and the
+// metric, encoder and layout types they are made of: the contract between the engine that writes them, the daemon
+// and CLI that read them, and the report webview (media/) that draws them. Types only; the schemas are in modelSchema.ts.
+
+/** The most genres a saved model may have (the schema refuses more when loading it; --max-genres is bounded by it). */
+export const MAX_GENRES_LIMIT = 10_000;
+export const MODEL_FORMAT = 'genre-lens-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+/** Per-label scores, as sklearn's precision_recall_fscore_support(average=None) plus the raw counts. */
+export interface LabelMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Number of samples whose true labels include this label (tp + fn). */
+  support: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+}
+
+/** An averaged row of the report. `support` is the total support, as sklearn's classification_report shows it. */
+export interface AverageMetrics {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+/** sklearn multilabel_confusion_matrix layout for one label: [[tn, fp], [fn, tp]]. */
+export type ConfusionMatrix2x2 = [[number, number], [number, number]];
+
+export interface MultiLabelReport {
+  labels: string[];
+  nSamples: number;
+  perLabel: LabelMetrics[];
+  /** tp, fp and fn summed over all labels, then divided. */
+  micro: AverageMetrics;
+  /** Unweighted mean over all labels, including labels with no support (which score 0). */
+  macro: AverageMetrics;
+  /** Mean weighted by each label's support; 0 when no label has any support. */
+  weighted: AverageMetrics;
+  /** Scores computed per sample over that sample's labels, then averaged over samples. */
+  samples: AverageMetrics;
+  /** sklearn accuracy_score on multi-label input: fraction of samples whose label set is predicted exactly. */
+  subsetAccuracy: number;
+  /** sklearn hamming_loss: fraction of (sample, label) cells predicted wrongly. */
+  hammingLoss: number;
+  /** One matrix per label, in label order. */
+  confusion: ConfusionMatrix2x2[];
+}
+
+/** One point of a precision-recall curve. The closing point (precision 1, recall 0) has threshold null. */
+export interface PrecisionRecallPoint {
+  threshold: number | null;
+  precision: number;
+  recall: number;
+}
+
+/** What the model manifest stores about an encoder; two feature blocks are compatible iff id, version, dim and sha match. */
+export interface EncoderIdentity {
+  kind: 'text' | 'image';
+  id: string;
+  version: string;
+  dim: number;
+  /** sha256 (hex) over the weight bytes actually loaded. */
+  weightsSha256: string;
+  /** Where the weights came from (package name@version, file path or URL), informational. */
+  source: string;
+  /** Short description of the input preprocessing, part of what makes vectors comparable. */
+  preprocess: string;
+  /** True for a degraded stand-in used only because the preferred encoder was unavailable. */
+  fallback: boolean;
+}
+
+/** Where each block sits in a feature row. */
+export interface FeatureLayout {
+  text: { offset: number; dim: number };
+  image: { offset: number; dim: number };
+  posterMissing: number;
+  total: number;
+}
+
+export type ColumnRole = 'id' | 'title' | 'text' | 'genres' | 'poster';
+
+/** The column used for each role (as spelled in the file), or null when there is none. */
+export type ColumnMapping = Record<ColumnRole, string | null>;
+
+export interface EvalOverlap {
+  /** Evaluation rows whose title + description also occur among the training rows. */
+  rows: number;
+  /** The evaluation file is the training file (same real path or byte-identical). */
+  sameFile: boolean;
+}
+
+/** LightGBM parameters as saved. */
+export type BoosterParams = Record<string, string | number | boolean>;
+
+/** The trainer's settings as saved (TrainOptions without the parameters and the worker count). */
+export interface TrainingRecord {
+  seed: number;
+  validFraction: number;
+  folds: number;
+  maxRounds: number;
+  patience: number;
+  minPositives: number;
+}
+
+/** A booster file inside the model folder: `boosters/NN.txt`. */
+export const BOOSTER_PATH = /^boosters\/\d{2,4}\.txt$/;
+
+export interface GenreEntry {
+  name: string;
+  threshold: number;
+  positives: number;
+  bestIteration: number;
+  oofF1: number;
+  /** Booster file relative to the model directory; null when too few positives to train. */
+  booster: string | null;
+}
+
+export interface Manifest {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  createdAt: string;
+  genres: GenreEntry[];
+  encoders: { text: EncoderIdentity; image: EncoderIdentity | null };
+  features: FeatureLayout;
+  params: BoosterParams;
+  training: TrainingRecord;
+  seed: number;
+  dataset: { path: string; sha256: string; format: string; columns: ColumnMapping; rows: number; trainRows: number; unlabeledRows: number };
+  evaluation: { kind: 'file'; path: string; sha256: string; rows: number; overlap?: EvalOverlap } | { kind: 'split'; fraction: number; rows: number };
+  metrics: Pick<MultiLabelReport, 'micro' | 'macro' | 'weighted' | 'samples' | 'subsetAccuracy' | 'hammingLoss'>;
+  trainingSeconds: number;
+  warnings: string[];
+}
+
+export interface AblationEntry {
+  micro: MultiLabelReport['micro'];
+  macro: MultiLabelReport['macro'];
+  samples: MultiLabelReport['samples'];
+  subsetAccuracy: number;
+  perGenreF1: number[];
+}
+
+export interface Report {
+  formatVersion: number;
+  run: Pick<Manifest, 'createdAt' | 'dataset' | 'evaluation' | 'encoders' | 'seed' | 'trainingSeconds' | 'warnings'> & {
+    posters: { missingTrain: number; missingEval: number; reasons: { reason: string; count: number }[] };
+  };
+  genres: string[];
+  thresholds: number[];
+  metrics: MultiLabelReport;
+  ablation: { both: AblationEntry; text?: AblationEntry; poster?: AblationEntry };
+  /**
+   * Rows of the training data having both genres i and j (diagonal: having genre i). Row i is empty (`[]`) when genre i
+   * was not trained, so the report stays small however many genres the file names.
+   */
+  cooccurrence: number[][];
+  /** Per genre, the precision–recall curve of the evaluation rows, thinned to at most 101 points; empty when untrained. */
+  prCurves: PrecisionRecallPoint[][];
+}
+
+/** The store's `current.json`: the current model (`models/<name>`, inside the store) and the models the user chose. */
+export interface Pointer {
+  model: string;
+  pinned: string[];
+}
