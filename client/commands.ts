@@ -1,10 +1,12 @@
 // The command-palette commands: Train Genre Model on CSV… (pick a file, confirm columns, choose the evaluation
 // split, train with a cancellable progress notification), Predict Genres for This File, Select Model, Delete Old
-// Models…, Restart Daemon. Training and predicting need a trusted workspace (the daemon refuses them too).
+// Models…, Restart Daemon. Each starts the daemon first if it is not running yet. Training and predicting need a
+// trusted workspace (the daemon refuses them too).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressReport } from 'vscode-languageclient/node';
 import { ColumnSettings, ModelState, Requests, TrainParams } from '../common/protocol';
+import type { Daemon } from './daemonClient';
 import { DATA_EXCLUDE, DATA_GLOB, predictionsPath } from './format';
 
 const isData = (uri: vscode.Uri) => /\.(csv|tsv|json|jsonl|ndjson)$/i.test(uri.fsPath);
@@ -29,7 +31,9 @@ async function pickDataFile(title: string, exclude?: vscode.Uri): Promise<vscode
   return chosen?.[0];
 }
 
-/** Shows the detected columns and lets the user accept them or choose each role's column. */
+const NONE = '(none)';
+
+/** Shows the detected columns and lets the user accept them or choose each role's column ("(none)" sends null). */
 async function confirmColumns(client: LanguageClient, data: vscode.Uri): Promise<ColumnSettings | undefined> {
   const d = await client.sendRequest(Requests.detectColumns, { data: data.toString() });
   const show = (v: string | null) => v ?? '—';
@@ -47,16 +51,18 @@ async function confirmColumns(client: LanguageClient, data: vscode.Uri): Promise
   }
   const columns: ColumnSettings = {};
   for (const role of ['text', 'genres', 'title', 'poster'] as const) {
-    const options = [...d.available.map((c) => ({ label: c, picked: c === d.columns[role] })), ...(role === 'title' || role === 'poster' ? [{ label: '(none)', picked: false }] : [])];
+    const none = role === 'title' || role === 'poster' ? [{ label: NONE, description: 'do not use a column', picked: d.columns[role] === null }] : [];
+    const options = [...d.available.map((c) => ({ label: c, description: '', picked: c === d.columns[role] })), ...none];
     const pick = await vscode.window.showQuickPick(options, { title: `Which column is the ${role}?`, placeHolder: `detected: ${show(d.columns[role])}` });
     if (!pick) return undefined;
-    if (pick.label !== '(none)') columns[role] = pick.label;
+    columns[role] = pick.label === NONE && pick.description ? null : pick.label; // null: the role is left out, not auto-detected
   }
   return columns;
 }
 
-async function train(client: LanguageClient, log: vscode.LogOutputChannel, uri?: vscode.Uri): Promise<void> {
+async function train(daemon: Daemon, log: vscode.LogOutputChannel, uri?: vscode.Uri): Promise<void> {
   requireTrust('Training');
+  const client = await daemon.start('Train Genre Model was run');
   const data = uri && isData(uri) ? uri : await pickDataFile('Train a genre model on…');
   if (!data) return;
   const columns = await confirmColumns(client, data);
@@ -103,10 +109,11 @@ async function train(client: LanguageClient, log: vscode.LogOutputChannel, uri?:
     .then((open) => open && vscode.commands.executeCommand('genreLens.showReport'));
 }
 
-async function predictFile(client: LanguageClient, uri?: vscode.Uri): Promise<void> {
+async function predictFile(daemon: Daemon, uri?: vscode.Uri): Promise<void> {
   requireTrust('Predicting a file');
   const data = uri && isData(uri) ? uri : vscode.window.activeTextEditor?.document.uri;
   if (!data || !isData(data)) throw new Error('Open a CSV, JSON or JSONL file of movies first.');
+  const client = await daemon.start('Predict Genres was run');
   const out = predictionsPath(data.fsPath);
   const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Predicting genres for ${path.basename(data.fsPath)}` },
     () => client.sendRequest(Requests.predictFile, { data: data.toString(), out }));
@@ -114,7 +121,8 @@ async function predictFile(client: LanguageClient, uri?: vscode.Uri): Promise<vo
   void vscode.window.showInformationMessage(`Genre Lens: predicted ${r.rows} rows into ${path.basename(r.out)}.`);
 }
 
-async function selectModel(client: LanguageClient): Promise<void> {
+async function selectModel(daemon: Daemon): Promise<void> {
+  const client = await daemon.start('Select Model was run');
   const models = await client.sendRequest(Requests.listModels);
   const items = models.map((m) => ({ label: `${path.basename(m.dataset)} — micro-F1 ${m.microF1.toFixed(3)}`,
     description: new Date(m.createdAt).toLocaleString(), detail: m.dir, dir: m.dir as string | null }));
@@ -132,7 +140,8 @@ async function selectModel(client: LanguageClient): Promise<void> {
 }
 
 /** Asks the daemon what retention would delete, confirms with a modal dialog, then deletes. */
-async function deleteOldModels(client: LanguageClient): Promise<void> {
+async function deleteOldModels(daemon: Daemon): Promise<void> {
+  const client = await daemon.start('Delete Old Models was run');
   const plan = await client.sendRequest(Requests.deleteOldModels, { dryRun: true }); // keeps the genreLens.keepModels newest
   if (!plan.deleted.length) {
     void vscode.window.showInformationMessage(`Genre Lens: nothing to delete; the store keeps ${plan.kept.length} model(s).`);
@@ -149,7 +158,7 @@ async function deleteOldModels(client: LanguageClient): Promise<void> {
   void vscode.window.showInformationMessage(`Genre Lens: deleted ${done.deleted.length} old model(s); ${done.kept.length} kept.`);
 }
 
-export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, log: vscode.LogOutputChannel,
+export function registerCommands(context: vscode.ExtensionContext, daemon: Daemon, log: vscode.LogOutputChannel,
   state: () => ModelState): void {
   const guard = (fn: (...args: never[]) => Promise<void>) => async (...args: never[]) => {
     try {
@@ -161,15 +170,16 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
     }
   };
   context.subscriptions.push(
-    vscode.commands.registerCommand('genreLens.train', guard((uri?: vscode.Uri) => train(client, log, uri))),
-    vscode.commands.registerCommand('genreLens.predictFile', guard((uri?: vscode.Uri) => predictFile(client, uri))),
-    vscode.commands.registerCommand('genreLens.selectModel', guard(() => selectModel(client))),
-    vscode.commands.registerCommand('genreLens.deleteOldModels', guard(() => deleteOldModels(client))),
+    vscode.commands.registerCommand('genreLens.train', guard((uri?: vscode.Uri) => train(daemon, log, uri))),
+    vscode.commands.registerCommand('genreLens.predictFile', guard((uri?: vscode.Uri) => predictFile(daemon, uri))),
+    vscode.commands.registerCommand('genreLens.selectModel', guard(() => selectModel(daemon))),
+    vscode.commands.registerCommand('genreLens.deleteOldModels', guard(() => deleteOldModels(daemon))),
     vscode.commands.registerCommand('genreLens.cancelTraining', guard(async () => {
-      if (state().state === 'training') await client.sendRequest(Requests.cancelTraining);
+      // Only a running daemon can be training.
+      if (state().state === 'training') await daemon.running?.sendRequest(Requests.cancelTraining);
     })),
     vscode.commands.registerCommand('genreLens.restartDaemon', guard(async () => {
-      await client.restart();
+      await daemon.restart('Restart Daemon was run');
       void vscode.window.showInformationMessage('Genre Lens: daemon restarted.');
     })),
   );

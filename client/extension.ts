@@ -1,17 +1,18 @@
-// The Genre Lens extension: starts the daemon (server/server.ts) as a language client, restarts it after a crash,
-// and wires the commands, the status bar and the report panel. Everything that imports `vscode` lives in client/.
+// The Genre Lens extension. Activating is cheap: the daemon (client/daemonClient.ts) starts only when it is wanted —
+// an open CSV/TSV/JSONL document, a JSON document that looks like a movie dataset (client/datasetSniff.ts), a model
+// store in the workspace, or any Genre Lens command. Wires the commands, the status bar and the report panel.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import {
-  CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind,
-} from 'vscode-languageclient/node';
-import { DaemonSettings, ModelState, Notifications, Requests } from '../common/protocol';
+import { ColumnSettings, DaemonSettings, ModelState, Notifications, Requests } from '../common/protocol';
 import { registerCommands } from './commands';
+import { Daemon } from './daemonClient';
+import { documentHead, wantsDaemon } from './datasetSniff';
 import { buildDaemonSettings } from './settings';
 import { statusText } from './format';
 import { ReportPanel } from './reportPanel';
 
-let client: LanguageClient | undefined;
+let daemon: Daemon | undefined;
 
 /** The settings for the daemon. Machine-scoped ones come from the user's settings only (see client/settings.ts),
  * and `trusted` follows Workspace Trust: in Restricted Mode the daemon downloads nothing and refuses to train. */
@@ -22,8 +23,48 @@ function daemonSettings(context: vscode.ExtensionContext): DaemonSettings {
   });
 }
 
+/** The model store the daemon will use (server.ts storeDir): genreLens.modelStore, else `.genre-lens/` in the first
+ * workspace folder; undefined without a folder on disk. */
+function storeFolder(settings: DaemonSettings): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const root = folder?.scheme === 'file' ? folder.fsPath : undefined;
+  if (settings.modelStore) return path.resolve(root ?? process.cwd(), settings.modelStore);
+  return root && path.join(root, '.genre-lens');
+}
+
+/** The document wants the daemon (a CSV/TSV/JSONL file, or JSON that looks like a movie dataset). */
+function documentWantsDaemon(doc: vscode.TextDocument): boolean {
+  const columns = vscode.workspace.getConfiguration('genreLens').get<ColumnSettings>('columns');
+  return wantsDaemon({ scheme: doc.uri.scheme, path: doc.uri.fsPath, languageId: doc.languageId, head: () => documentHead(doc) }, columns);
+}
+
+/** Starts the daemon now if a store or a dataset document is there; otherwise once one appears (the listeners go
+ * away once it has started, also when a command started it). */
+function startWhenWanted(context: vscode.ExtensionContext, start: (why: string) => void, started: () => boolean): void {
+  const store = storeFolder(daemonSettings(context));
+  if (store && fs.existsSync(path.join(store, 'current.json'))) return start(`a model store is in the workspace (${store})`);
+  const open = vscode.workspace.textDocuments.find(documentWantsDaemon);
+  if (open) return start(`${path.basename(open.uri.fsPath)} is open`);
+  const triggers: vscode.Disposable[] = [];
+  const startOnce = (why: string) => {
+    triggers.forEach((d) => d.dispose());
+    start(why);
+  };
+  triggers.push(vscode.workspace.onDidOpenTextDocument((doc) => {
+    if (started()) triggers.forEach((d) => d.dispose());
+    else if (documentWantsDaemon(doc)) startOnce(`${path.basename(doc.uri.fsPath)} was opened`);
+  }));
+  if (store) { // the store's parent is watched: the store itself may not exist yet
+    const pattern = new vscode.RelativePattern(vscode.Uri.file(path.dirname(store)), `${path.basename(store)}/current.json`);
+    const watcher = vscode.workspace.createFileSystemWatcher(pattern, false, true, true);
+    triggers.push(watcher, watcher.onDidCreate(() => startOnce(`a model was saved into ${store}`)));
+  }
+  context.subscriptions.push(...triggers);
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('Genre Lens', { log: true });
+  // Hidden until the daemon has started and said which model it has.
   const status = vscode.window.createStatusBarItem('genreLens.status', vscode.StatusBarAlignment.Right, 100);
   status.name = 'Genre Lens';
   context.subscriptions.push(log, status);
@@ -38,62 +79,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     void vscode.commands.executeCommand('setContext', 'genreLens.training', s.state === 'training');
     ReportPanel.onModelState(s);
   };
-  showState(lastState);
 
-  const serverModule = context.asAbsolutePath(path.join('dist', 'server', 'server.js'));
-  const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
-  };
-  let crashes = 0;
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: [
-      { scheme: 'file', language: 'csv' }, { scheme: 'file', language: 'json' }, { scheme: 'file', language: 'jsonl' },
-      { scheme: 'untitled', language: 'csv' }, { scheme: 'file', pattern: '**/*.{csv,tsv,jsonl,ndjson}' },
-    ],
-    initializationOptions: () => daemonSettings(context), // re-read on every (re)start
-    outputChannel: log,
-    errorHandler: {
-      error: () => ({ action: ErrorAction.Continue }),
-      closed: () => {
-        crashes++;
-        void vscode.window.showWarningMessage(`Genre Lens: the daemon stopped unexpectedly and is being restarted (${crashes}). See the "Genre Lens" log.`);
-        return { action: crashes <= 5 ? CloseAction.Restart : CloseAction.DoNotRestart };
-      },
-    },
-    middleware: {
-      // Hovers come as Markdown from data the user does not control: allow only Genre Lens's own command links.
-      provideHover: async (doc, pos, token, next) => {
-        const hover = await next(doc, pos, token);
-        if (!hover) return hover;
-        const contents = hover.contents.map((c) => {
-          if (!(c instanceof vscode.MarkdownString)) return c;
-          const md = new vscode.MarkdownString(c.value);
-          md.isTrusted = { enabledCommands: ['genreLens.train'] };
-          md.supportHtml = false;
-          return md;
-        });
-        return new vscode.Hover(contents, hover.range);
-      },
-    },
-  };
-  client = new LanguageClient('genreLens', 'Genre Lens', serverOptions, clientOptions);
-  const lc = client;
-  context.subscriptions.push(lc.onNotification(Notifications.status, showState));
+  const d = new Daemon(context, log, () => daemonSettings(context),
+    (client) => context.subscriptions.push(client.onNotification(Notifications.status, showState)),
+    async (client) => showState(await client.sendRequest(Requests.modelStatus)));
+  daemon = d;
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {
-    if (e.affectsConfiguration('genreLens')) void lc.sendNotification('workspace/didChangeConfiguration', { settings: { genreLens: daemonSettings(context) } });
+    if (e.affectsConfiguration('genreLens')) {
+      void d.running?.sendNotification('workspace/didChangeConfiguration', { settings: { genreLens: daemonSettings(context) } });
+    }
   }));
-  // Trust granted: restart the daemon so it starts with downloads and training allowed.
+  // Trust granted: restart a running daemon so it has downloads and training allowed (a later start reads the trust).
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+    const running = d.running;
+    if (!running) return;
     log.info('Workspace trusted: restarting the daemon with downloads and training allowed.');
-    void lc.restart();
+    void running.restart();
   }));
-  registerCommands(context, lc, log, () => lastState);
-  ReportPanel.register(context, lc);
-  await lc.start();
-  showState(await lc.sendRequest(Requests.modelStatus));
+  registerCommands(context, d, log, () => lastState);
+  ReportPanel.register(context, () => d.start('the report panel was opened'));
+  startWhenWanted(context, (why) => void d.start(why).catch((e: unknown) =>
+    vscode.window.showErrorMessage(`Genre Lens: the daemon did not start: ${e instanceof Error ? e.message : String(e)}. See the "Genre Lens" log.`)),
+  () => d.running !== undefined);
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
+  await daemon?.stop();
 }

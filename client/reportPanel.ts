@@ -11,7 +11,8 @@ type FromWebview = { type: 'ready' } | { type: 'export'; format: 'html' | 'json'
 
 export class ReportPanel {
   private static current: ReportPanel | undefined;
-  private static client: LanguageClient;
+  /** The daemon's client, started if need be (a panel restored after a reload starts it). */
+  private static client: () => Promise<LanguageClient>;
   private static extensionUri: vscode.Uri;
   private static shownModel: string | null = null;
   private report: unknown = null;
@@ -26,7 +27,7 @@ export class ReportPanel {
       vscode.window.showErrorMessage(`Genre Lens: ${e.message}`)));
   }
 
-  static register(context: vscode.ExtensionContext, client: LanguageClient): void {
+  static register(context: vscode.ExtensionContext, client: () => Promise<LanguageClient>): void {
     ReportPanel.client = client;
     ReportPanel.extensionUri = context.extensionUri;
     context.subscriptions.push(
@@ -56,8 +57,9 @@ export class ReportPanel {
   }
 
   private async refresh(): Promise<void> {
-    this.report = await ReportPanel.client.sendRequest(Requests.getReport);
-    const status = await ReportPanel.client.sendRequest(Requests.modelStatus);
+    const client = await ReportPanel.client();
+    this.report = await client.sendRequest(Requests.getReport);
+    const status = await client.sendRequest(Requests.modelStatus);
     ReportPanel.shownModel = status.state === 'ready' ? status.model.dir : null;
     await this.panel.webview.postMessage({ type: 'report', report: this.report, model: ReportPanel.shownModel });
   }

@@ -2,7 +2,7 @@
 // modelTypes.ts. Model files may come from anywhere (a cloned repository, a download), so everything read from them
 // is checked against these schemas before any of it is used.
 import { z } from 'zod';
-import { BOOSTER_PATH, MAX_GENRES_LIMIT, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './modelTypes';
+import { BOOSTER_PATH, MAX_EVALUATION_ROWS, MAX_GENRES_LIMIT, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './modelTypes';
 
 export * from './modelTypes';
 
@@ -61,9 +61,15 @@ export const reportSchema = z.looseObject({
   ablation: z.record(z.string(), z.looseObject({ micro: average })),
   cooccurrence: z.array(z.array(z.number())),
   prCurves: z.array(z.array(z.looseObject({ precision: z.number(), recall: z.number() }))),
+  evaluationRows: z.array(z.looseObject({ line: z.int().min(1), title: text, proba: z.array(z.number()) })).max(MAX_EVALUATION_ROWS).optional(),
 }).superRefine((r, ctx) => {
   if (r.thresholds.length !== r.genres.length) {
     ctx.addIssue({ code: 'custom', path: ['thresholds'], message: `expected ${r.genres.length} thresholds (one per genre), got ${r.thresholds.length}` });
+  }
+  const bad = r.evaluationRows?.findIndex((row) => row.proba.length !== r.genres.length) ?? -1;
+  if (bad >= 0) {
+    ctx.addIssue({ code: 'custom', path: ['evaluationRows', bad, 'proba'],
+      message: `expected ${r.genres.length} probabilities (one per genre), got ${r.evaluationRows?.[bad].proba.length}` });
   }
 });
 

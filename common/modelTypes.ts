@@ -162,7 +162,24 @@ export interface Report {
   cooccurrence: number[][];
   /** Per genre, the precision–recall curve of the evaluation rows, thinned to at most 101 points; empty when untrained. */
   prCurves: PrecisionRecallPoint[][];
+  /**
+   * The model's predictions for the evaluation rows at training time, in evaluation order: `line` is the 1-based line
+   * where the row starts in its file, `proba` the probability per genre in `genres` order (full precision; 0 for an
+   * untrained genre). Omitted above MAX_EVALUATION_ROWS rows (or MAX_EVALUATION_CELLS rows × genres).
+   */
+  evaluationRows?: EvaluationRow[];
 }
+
+/** One evaluation row's predictions as recorded in report.json. */
+export interface EvaluationRow {
+  line: number;
+  title: string;
+  proba: number[];
+}
+
+/** Most evaluation rows report.json records predictions for, and most probabilities (rows × genres) in all. */
+export const MAX_EVALUATION_ROWS = 20_000;
+export const MAX_EVALUATION_CELLS = 2_000_000;
 
 /** The store's `current.json`: the current model (`models/<name>`, inside the store) and the models the user chose. */
 export interface Pointer {

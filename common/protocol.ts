@@ -2,12 +2,15 @@
 // imported by both sides. Beside standard LSP (hover, work-done progress), the daemon answers these requests.
 import { NotificationType, ParameterStructures, RequestType, RequestType0, WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 
-/** Column names to use instead of auto-detection. */
+/**
+ * Column names to use instead of auto-detection. Absent = detected by name; null = "(none)": the role is left out,
+ * not detected (title and poster only: the daemon refuses null for text, and for genres when training).
+ */
 export interface ColumnSettings {
-  title?: string;
-  text?: string;
-  genres?: string;
-  poster?: string;
+  title?: string | null;
+  text?: string | null;
+  genres?: string | null;
+  poster?: string | null;
 }
 
 /** Settings the client passes at start (initializationOptions) and on change (workspace/didChangeConfiguration). */

@@ -8,6 +8,7 @@ const serverEntries = {
   cli: 'server/cli.ts',
   server: 'server/server.ts',
   'job-worker': 'server/jobWorker.ts',
+  'predict-worker': 'server/predictWorker.ts',
   'lightgbm-worker': 'server/engine/lightgbm/worker.ts',
 };
 await esbuild.build({ ...common, entryPoints: serverEntries, outdir: 'dist/server', packages: 'external' });

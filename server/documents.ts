@@ -1,10 +1,11 @@
-// The open documents the daemon parses as movie datasets for hovers, cached per document version. A document too
-// large to parse for hovers (more than MAX_HOVER_ROWS rows or MAX_HOVER_CHARS characters) is not parsed at all, so a
-// huge open file cannot make the daemon balloon; its hovers say so, and the log says it once per document.
+// The open documents the daemon parses as movie datasets for hovers (with the model's columns when there is a model),
+// cached per document version and model. A document too large to parse for hovers (more than MAX_HOVER_ROWS rows or
+// MAX_HOVER_CHARS characters) is not parsed at all, so a huge open file cannot make the daemon balloon; its hovers say so.
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Dataset, DatasetFormat, DatasetOptions, formatOf, parseDataset } from './engine/data';
+import { ModelColumnError, ModelColumns, parseWithModelColumns } from './engine/modelColumns';
 import { escapeMarkdown } from './hover';
 
 /** About 1 KB of memory and 10 µs per parsed row: 200000 rows is ~250 MB and a couple of seconds. */
@@ -15,6 +16,8 @@ export interface ParsedDocument {
   dataset: Dataset | null;
   /** The hover's Markdown when the document is too large to parse; null otherwise. */
   tooLarge: string | null;
+  /** Why the model cannot predict this document (it lacks a column the model needs; rows come from a plain parse). */
+  columnError?: string;
 }
 
 const FORMATS: Record<string, DatasetFormat> = { csv: 'csv', json: 'json', jsonl: 'jsonl' };
@@ -44,15 +47,18 @@ export function tooLargeForHovers(text: string, format: DatasetFormat): string |
 const INSTEAD = 'predict the whole file instead (Genre Lens: Predict Genres for This File, or `genre-lens predict <model> <file>`)';
 
 export class DocumentDatasets {
-  private readonly parsed = new Map<string, ParsedDocument & { version: number }>();
+  private readonly parsed = new Map<string, ParsedDocument & { version: number; model: string | null }>();
   private readonly told = new Set<string>();
 
-  constructor(private readonly options: () => DatasetOptions, private readonly log: (message: string) => void) {}
+  /** `model`: the columns documents are read with (null: detected, with the settings' overrides). */
+  constructor(private readonly options: () => DatasetOptions, private readonly log: (message: string) => void,
+    private readonly model: () => ModelColumns | null = () => null) {}
 
-  /** The open document parsed as a dataset (its current, possibly unsaved text), cached per version. */
+  /** The open document parsed as a dataset (its current, possibly unsaved text), cached per version and model. */
   get(doc: TextDocument): ParsedDocument {
+    const model = this.model();
     const hit = this.parsed.get(doc.uri);
-    if (hit && hit.version === doc.version) return hit;
+    if (hit && hit.version === doc.version && hit.model === (model?.dir ?? null)) return hit;
     const file = localPath(doc.uri);
     const format = formatOf(file) ?? FORMATS[doc.languageId];
     const result: ParsedDocument = { dataset: null, tooLarge: null };
@@ -66,14 +72,24 @@ export class DocumentDatasets {
         this.log(`${name} is too large for hovers (${why}); ${INSTEAD}`);
       }
       if (!why) {
+        const options = { ...this.options(), fileName: file, format };
+        const parse = () => (model ? parseWithModelColumns(text, options, model, 'predict') : parseDataset(text, options));
         try {
-          result.dataset = parseDataset(text, { ...this.options(), fileName: file, format });
-        } catch {
+          result.dataset = parse();
+        } catch (e) {
           result.dataset = null; // not a movie dataset (or broken): no hover
+          if (e instanceof ModelColumnError) {
+            result.columnError = e.message; // its rows still get a hover, which says why there is no prediction
+            try {
+              result.dataset = parseDataset(text, options);
+            } catch {
+              // not a movie dataset after all
+            }
+          }
         }
       }
     }
-    this.parsed.set(doc.uri, { ...result, version: doc.version });
+    this.parsed.set(doc.uri, { ...result, version: doc.version, model: model?.dir ?? null });
     return result;
   }
 

@@ -20,10 +20,10 @@ async function run(job: JobRequest, signal: AbortSignal, post: (m: JobMessage) =
   const onProgress = (progress: RunProgress) => post({ type: 'progress', progress });
   const onWarning = (message: string) => post({ type: 'warning', message });
   if (job.kind === 'train') {
-    const r = await trainRun({ ...job.options, onProgress, onWarning, signal });
+    const r = await trainRun({ ...job.options, lockedBy: 'VS Code daemon', onProgress, onWarning, signal });
     return { modelDir: r.modelDir, warnings: r.warnings };
   }
-  const r = await predictFile(job.model, job.data, { ...job.options, onProgress, onWarning });
+  const r = await predictFile(job.model, job.data, { ...job.options, onProgress, onWarning, signal });
   const genres = r.model.manifest.genres.map((g) => g.name);
   const text = job.out.toLowerCase().endsWith('.json') ? predictionsJson(r.predictions, genres) : predictionsCsv(r.predictions, genres);
   fs.writeFileSync(job.out, text, { flag: 'wx' }); // never overwrite

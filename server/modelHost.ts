@@ -1,14 +1,20 @@
-// The daemon's current model: loaded from the model store at start and again whenever the store's pointer changes
-// on disk (a training from the daemon or the CLI, or Select Model), with its encoders and predictor ready for hovers.
-// Predicting one row reuses cached embeddings, so hovering a row a second time costs only the boosters.
+// The daemon's current model: the store's current model, loaded into the prediction thread (predictClient.ts) at start
+// and again whenever the store's pointer changes on disk (a training from the daemon or the CLI, Select Model).
+// Reloads run one at a time and coalesce; a model being replaced still answers the hovers already sent to it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MovieRow } from './engine/data';
-import { FeatureExtractor } from './engine/features';
-import { resolveModelDir } from './engine/modelStore';
-import { EngineOptions, LoadedModel, loadModel, loadModelEncoders } from './engine/run';
-import { OneVsRestPredictor } from './engine/trainer';
+import type { EngineOptions } from './engine/engineOptions';
+import { POINTER, resolveModelDir } from './engine/modelFiles';
+import type { Manifest } from '../common/modelTypes';
 import type { ModelSummary } from '../common/protocol';
+import type { PredictClient } from './predictClient';
+
+/** The model being served: its folder and manifest (all the language-server thread keeps of it). */
+export interface ServedModel {
+  dir: string;
+  manifest: Manifest;
+}
 
 export interface RowPrediction {
   genres: { name: string; probability: number; threshold: number; predicted: boolean; trained: boolean }[];
@@ -16,13 +22,7 @@ export interface RowPrediction {
   posterNote: string | null;
 }
 
-interface Ready {
-  loaded: LoadedModel;
-  predictor: OneVsRestPredictor;
-  extractor: Promise<FeatureExtractor>;
-}
-
-export function summarize(loaded: LoadedModel): ModelSummary {
+export function summarize(loaded: ServedModel): ModelSummary {
   const m = loaded.manifest;
   return { dir: loaded.dir, createdAt: m.createdAt, dataset: m.dataset.path, genres: m.genres.map((g) => g.name),
     microF1: m.metrics.micro.f1, macroF1: m.metrics.macro.f1, samplesF1: m.metrics.samples.f1, evalRows: m.evaluation.rows };
@@ -35,107 +35,136 @@ export type HostOptions = EngineOptions & { prefetchPosters?: boolean };
 export const NOT_PREFETCHED = 'poster not downloaded: hovers never download (turn on the genreLens.prefetchPosters setting, ' +
   'or train on this file to download the posters)';
 
+/** How often the store's current.json is checked: this works before the store exists, and creates nothing. */
+const POLL_MS = 500;
+
+/** What changes when current.json is replaced or rewritten ('none' while it does not exist). */
+function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    return st ? `${st.ino}:${st.mtimeMs}:${st.size}` : 'none';
+  } catch (e) {
+    return `error: ${(e as Error).message}`;
+  }
+}
+
 export class ModelHost {
-  private current: Ready | null = null;
-  private watcher: fs.FSWatcher | null = null;
+  private served: (ServedModel & { pipeline: number }) | null = null;
   private loadedFrom: string | null = null;
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  private disposed = false;
+  private readonly pointer: string;
+  private poll: NodeJS.Timeout | undefined;
+  private started = () => undefined as void;
+  /** Settles once the load at start has finished, whatever its outcome: the first hovers wait for it. */
+  readonly ready = new Promise<void>((resolve) => (this.started = resolve));
+  /** Reload passes run so far. */
+  reloads = 0;
+  /** Why the store's current model could not be loaded (then nothing is served), or null. */
   lastError: string | null = null;
 
-  constructor(readonly store: string, private options: HostOptions, private readonly onChange: () => void) {}
+  constructor(readonly store: string, private options: HostOptions, private readonly onChange: () => void, private readonly client: PredictClient) {
+    this.pointer = path.join(store, POINTER);
+  }
 
-  get model(): LoadedModel | null {
-    return this.current?.loaded ?? null;
+  get model(): ServedModel | null {
+    return this.served && { dir: this.served.dir, manifest: this.served.manifest };
   }
 
   setOptions(options: HostOptions): void {
     this.options = options;
   }
 
-  /** Loads the store's current model (if any) and reloads whenever the store changes. */
+  /**
+   * Loads the store's current model (if any) and reloads whenever the store's pointer changes. The pointer is polled
+   * (like fs.watchFile, but from a stamp taken before the first load, so a change during that load is not missed).
+   */
   async start(): Promise<void> {
-    await this.reload();
-    this.watch();
+    if (this.disposed) return this.started();
+    let seen = fileStamp(this.pointer);
+    this.poll = setInterval(() => {
+      const now = fileStamp(this.pointer);
+      if (now !== seen) void this.reload();
+      seen = now;
+    }, POLL_MS).unref();
+    await this.reload().finally(this.started);
   }
 
-  private watch(): void {
-    let timer: NodeJS.Timeout | undefined;
-    const poke = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => void this.reload(), 150);
-    };
-    try {
-      fs.mkdirSync(this.store, { recursive: true });
-      this.watcher = fs.watch(this.store, poke);
-      this.watcher.on('error', () => { // e.g. the store folder was deleted: stop watching instead of crashing
-        this.watcher?.close();
-        this.watcher = null;
-      });
-    } catch {
-      this.watcher = null;
+  /**
+   * Re-reads the pointer and swaps in the model it names once that has fully loaded. One reload runs at a time; any
+   * number of calls during it cause exactly one more pass after it, which all of them wait for.
+   */
+  reload(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    if (!this.running) {
+      this.running = this.pass().finally(() => (this.running = null));
+      return this.running;
     }
+    this.queued ??= this.running.then(() => {
+      this.queued = null;
+      return this.reload();
+    });
+    return this.queued;
   }
 
-  /** Re-reads the pointer; swaps in the new model only after it loaded fully. */
-  async reload(): Promise<void> {
+  private async pass(): Promise<void> {
+    this.reloads++;
     let dir: string;
     try {
       dir = resolveModelDir(this.store);
     } catch {
-      if (this.current) return; // keep serving the model we have
-      this.lastError = null;
+      if (!this.served) this.lastError = null; // no model yet; with one, keep serving it
       return;
     }
     const stamp = `${dir}@${fs.statSync(path.join(dir, 'manifest.json'), { throwIfNoEntry: false })?.mtimeMs ?? 0}`;
     if (stamp === this.loadedFrom) return;
+    const options = { ...this.options, dataset: undefined, prefetchPosters: undefined }; // documents are parsed here, not there
     try {
-      const loaded = loadModel(dir);
-      const predictor = await OneVsRestPredictor.load(loaded.model);
-      const extractor = loadModelEncoders(loaded.manifest, this.options)
-        .then((enc) => new FeatureExtractor(enc, this.options.cacheDir ?? null,
-          { allowDownloads: this.options.allowDownloads, allowPrivateNetwork: this.options.allowPrivateNetwork }));
-      extractor.catch(() => undefined); // reported when a hover needs it
-      const old = this.current;
-      this.current = { loaded, predictor, extractor };
-      this.loadedFrom = stamp;
-      this.lastError = null;
-      if (old) void this.disposeReady(old);
-      this.onChange();
+      const loaded = await this.client.load(dir, options);
+      if (this.disposed) return this.client.release(loaded.pipeline);
+      this.swap({ dir: loaded.dir, manifest: loaded.manifest, pipeline: loaded.pipeline }, stamp, null);
     } catch (e) {
-      this.lastError = `Could not load the model in ${dir}: ${e instanceof Error ? e.message : String(e)}`;
-      this.onChange();
+      if (!this.disposed) this.swap(null, null, `Could not load the model in ${dir}: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** Serves `next`; the previous model is released, and freed once the hovers sent to it are answered. */
+  private swap(next: ModelHost['served'], stamp: string | null, error: string | null): void {
+    const old = this.served;
+    this.served = next;
+    this.loadedFrom = stamp;
+    this.lastError = error;
+    if (old) this.client.release(old.pipeline);
+    this.onChange();
   }
 
   /** Predicts one row. Poster URLs are never downloaded while a hover waits: such rows are text + cached poster only.
    * Only with `prefetchPosters` (and downloads allowed) does a hover start a background download for the next time. */
-  async predictRow(row: MovieRow): Promise<RowPrediction | null> {
-    const ready = this.current;
-    if (!ready) return null;
-    const extractor = await ready.extractor;
-    const f = await extractor.extract([row], { downloadPosters: false });
-    let posterNote = f.posterMissingReason[0];
+  async predictRow(row: MovieRow, signal?: AbortSignal): Promise<(RowPrediction & { model: ServedModel }) | null> {
+    const served = this.served;
+    if (!served) return null;
+    const model = { dir: served.dir, manifest: served.manifest };
+    const [r] = await this.client.predict(served.pipeline, [row], signal);
+    let posterNote = r.posterNote;
     if (row.poster && row.poster.kind !== 'file' && posterNote?.includes('not downloaded')) {
       if (this.options.prefetchPosters && this.options.allowDownloads !== false) {
-        extractor.downloadPoster(row.poster.url).catch(() => undefined); // ready for the next hover
+        this.client.prefetch(served.pipeline, row.poster.url).catch(() => undefined); // ready for the next hover
       } else posterNote = NOT_PREFETCHED;
     }
-    const proba = ready.predictor.predictProba(f.X, 1);
-    const decisions = ready.predictor.decide(proba);
-    const genres = ready.loaded.manifest.genres.map((g, i) => ({ name: g.name, probability: proba[i][0], threshold: g.threshold,
-      predicted: decisions[i][0] === 1, trained: g.booster !== null }));
-    return { genres, posterNote };
+    const genres = served.manifest.genres.map((g, i) => ({ name: g.name, probability: r.proba[i], threshold: g.threshold,
+      predicted: r.predicted[i], trained: g.booster !== null }));
+    return { genres, posterNote, model };
   }
 
-  private async disposeReady(r: Ready): Promise<void> {
-    r.predictor.dispose();
-    const ex = await r.extractor.catch(() => null);
-    await ex?.encoders.text.dispose();
-    await ex?.encoders.image?.dispose();
-  }
-
+  /** Stops watching, releases the model, and makes a load still running release what it loads. */
   async dispose(): Promise<void> {
-    this.watcher?.close();
-    if (this.current) await this.disposeReady(this.current);
-    this.current = null;
+    this.disposed = true;
+    clearInterval(this.poll);
+    const old = this.served;
+    this.served = null;
+    if (old) this.client.release(old.pipeline);
+    await this.running?.catch(() => undefined);
+    this.started();
   }
 }

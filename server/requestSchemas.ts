@@ -38,9 +38,11 @@ const int = (min: number, max: number, expected: string) =>
     .min(min, { error: `expected ${expected}` }).max(max, { error: `expected ${expected}` });
 const bool = z.boolean({ error: 'expected true or false' });
 const column = z.string({ error: 'expected a column name (a string)' });
+/** null = "(none)": the role is left out rather than detected; only title and poster can be left out. */
+const optionalColumn = z.string({ error: 'expected a column name (a string), or null for none' }).nullable();
 
-const columns = z.strictObject({ title: column, text: column, genres: column, poster: column },
-  { error: 'expected an object whose keys title, text, genres, poster name columns' }).partial();
+const columns = z.strictObject({ title: optionalColumn, text: column, genres: column, poster: optionalColumn },
+  { error: 'expected an object whose keys title, text, genres, poster name columns (title and poster may be null for none)' }).partial();
 
 export const trainParams = z.object({
   data: fileRef(FILE),

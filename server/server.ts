@@ -5,19 +5,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  CancellationToken, createConnection, Hover, InitializeResult, MarkupKind, MessageType, ProposedFeatures, ShowMessageNotification, TextDocuments,
-  TextDocumentSyncKind,
+  CancellationToken, createConnection, InitializeResult, MessageType, ProposedFeatures, ShowMessageNotification, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { DatasetOptions, formatIssue, readDataset, rowAt } from './engine/data';
+import { DatasetOptions, formatIssue, readDataset } from './engine/data';
 import { pruneStore, selectModel, STORE_DIR } from './engine/modelStore';
-import { readReport } from './engine/modelFiles';
-import { loadModel } from './engine/run';
+import { releaseOrphanedLock } from './engine/storeLock';
+import { loadModel, readManifest, readReport } from './engine/modelFiles';
 import { installProcessGuards, quietly } from './daemonErrors';
 import { DocumentDatasets } from './documents';
-import { renderError, renderNoModel, renderPrediction } from './hover';
+import { answerHover } from './hoverRequest';
 import { JobCancelled, percentOf, runJob, RunningJob } from './jobs';
 import { HostOptions, ModelHost, summarize } from './modelHost';
+import { PredictClient } from './predictClient';
 import {
   DaemonSettings, DeleteOldModelsResult, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, Requests, TrainResult,
 } from '../common/protocol';
@@ -31,6 +31,8 @@ const documents = new TextDocuments(TextDocument);
 let settings: DaemonSettings = {};
 let root = process.cwd();
 let host: ModelHost;
+/** The prediction thread, shared by every ModelHost this daemon makes (a settings change makes a new one). */
+const predictClient = new PredictClient();
 /** The running training; set before the first await of a train request, so two trainings can never start at once. */
 interface Training { job: RunningJob<{ modelDir: string; warnings: string[] }> | null; cancelled: boolean; percent: number; phase: string }
 let training: Training | null = null;
@@ -101,9 +103,11 @@ connection.onInitialize((params): InitializeResult => {
   };
 });
 
+const newHost = () => new ModelHost(storeDir(), engineOptions(), publishState, predictClient);
+
 connection.onInitialized(async () => {
   flushWarnings();
-  host = new ModelHost(storeDir(), engineOptions(), publishState);
+  host = newHost();
   await host.start();
   publishState();
 });
@@ -117,46 +121,29 @@ connection.onDidChangeConfiguration((change) => {
   applySettings(s);
   flushWarnings();
   documentDatasets.clear(); // columns, poster roots and base URL shape how documents parse
+  hoverDocuments.clear();
   host.setOptions(engineOptions());
   if (hostKey() !== before) {
-    quietly('reloading the model after a settings change', host.dispose().then(() => {
-      host = new ModelHost(storeDir(), engineOptions(), publishState);
-      return host.start();
-    }).then(publishState), logError);
+    // New hovers wait for the new host; those already sent to the old one finish on its model.
+    const old = host;
+    host = newHost();
+    quietly('reloading the model after a settings change', Promise.all([old.dispose(), host.start()]).then(publishState), logError);
   }
 });
 
 // ---- hovers -------------------------------------------------------------------------------------------------
 
 const documentDatasets = new DocumentDatasets(datasetOptions, (m) => connection.console.warn(m));
-documents.onDidClose((e) => documentDatasets.delete(e.document.uri));
+/** Documents as hovers read them: with the columns of the model being served. */
+const hoverDocuments = new DocumentDatasets(datasetOptions, (m) => connection.console.warn(m),
+  () => host?.model && { dir: host.model.dir, columns: host.model.manifest.dataset.columns });
+documents.onDidClose((e) => {
+  documentDatasets.delete(e.document.uri);
+  hoverDocuments.delete(e.document.uri);
+});
 const datasetOf = (doc: TextDocument) => documentDatasets.get(doc).dataset;
 
-connection.onHover(async (params): Promise<Hover | null> => {
-  const uri: unknown = params?.textDocument?.uri;
-  const { line, character } = (params?.position ?? {}) as { line?: unknown; character?: unknown };
-  if (typeof uri !== 'string' || !Number.isInteger(line) || !Number.isInteger(character)) return null; // malformed: no hover
-  const doc = documents.get(uri);
-  if (!doc) return null;
-  const { dataset, tooLarge } = documentDatasets.get(doc);
-  if (tooLarge) {
-    const at = { line: line as number, character: 0 };
-    return { contents: { kind: MarkupKind.Markdown, value: tooLarge }, range: { start: at, end: at } };
-  }
-  const row = dataset && rowAt(dataset, params.position);
-  if (!row) return null;
-  const range = { start: row.range.start, end: row.range.end };
-  const model = host.model;
-  if (!model) return { contents: { kind: MarkupKind.Markdown, value: renderNoModel(host.lastError, trusted()) }, range };
-  try {
-    const prediction = await host.predictRow(row);
-    if (!prediction) return null;
-    const label = `${path.basename(model.manifest.dataset.path)}, micro-F1 ${model.manifest.metrics.micro.f1.toFixed(3)}`;
-    return { contents: { kind: MarkupKind.Markdown, value: renderPrediction(row, prediction, label) }, range };
-  } catch (e) {
-    return { contents: { kind: MarkupKind.Markdown, value: renderError(e instanceof Error ? e.message : String(e)) }, range };
-  }
-});
+connection.onHover((params, token) => answerHover(params, token, { documents, parsed: hoverDocuments, host: () => host, trusted }));
 
 // ---- training and the other requests --------------------------------------------------------------------------
 
@@ -174,10 +161,11 @@ connection.onRequest(Requests.train, async (raw, token: CancellationToken): Prom
     progress = reporter;
     const data = toPath(params.data);
     const opts = engineOptions();
+    const store = storeDir();
     const job = runJob<{ modelDir: string; warnings: string[] }>({
       kind: 'train',
       options: { ...opts, data, evalFile: params.evalFile ? toPath(params.evalFile) : undefined, evalFraction: params.evalFraction,
-        seed: params.seed ?? settings.seed, store: storeDir(), keep: settings.keepModels ?? DEFAULT_KEEP_MODELS, ablation: !params.skipAblation,
+        seed: params.seed ?? settings.seed, store, keep: settings.keepModels ?? DEFAULT_KEEP_MODELS, ablation: !params.skipAblation,
         dataset: { ...opts.dataset, columns: { ...opts.dataset?.columns, ...params.columns } } },
     }, (p) => {
       if (training !== slot) return;
@@ -192,11 +180,11 @@ connection.onRequest(Requests.train, async (raw, token: CancellationToken): Prom
     token.onCancellationRequested(() => job.cancel());
     if (slot.cancelled || token.isCancellationRequested) job.cancel();
     publishState();
-    const r = await job.result;
+    // A worker terminated mid-run (a cancel that did not stop in time, a crash) cannot release the store's lock itself.
+    const r = await job.result.finally(() => releaseOrphanedLock(store));
     training = null;
     await host.reload();
-    const loaded = loadModel(r.modelDir);
-    return { model: summarize(loaded), warnings: r.warnings };
+    return { model: summarize({ dir: r.modelDir, manifest: readManifest(r.modelDir) }), warnings: r.warnings };
   } catch (e) {
     if (e instanceof JobCancelled) throw new Error('Training was cancelled; the previous model is unchanged.');
     throw e;
@@ -248,7 +236,7 @@ connection.onRequest(Requests.listModels, (): ModelSummary[] => {
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).filter((n) => !n.startsWith('.')).flatMap((n) => {
     try {
-      return [summarize(loadModel(path.join(dir, n)))];
+      return [summarize({ dir: path.join(dir, n), manifest: readManifest(path.join(dir, n)) })]; // the manifest only: no boosters here
     } catch {
       return [];
     }
@@ -277,4 +265,5 @@ connection.onRequest(Requests.deleteOldModels, (raw): DeleteOldModelsResult => {
 
 documents.listen(connection);
 connection.listen();
-process.on('SIGTERM', () => void (host?.dispose() ?? Promise.resolve()).catch(() => undefined).finally(() => process.exit(0)));
+process.on('SIGTERM', () => void (host?.dispose() ?? Promise.resolve()).then(() => predictClient.terminate()).catch(() => undefined)
+  .finally(() => process.exit(0)));

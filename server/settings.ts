@@ -26,9 +26,9 @@ const RULES: Record<keyof DaemonSettings, Rule> = {
   modelStore: { schema: folder, expected: 'a folder path', fallback: undefined },
   cacheDirectory: { schema: folder, expected: 'a folder path', fallback: undefined },
   posterBaseUrl: { schema: httpUrl, expected: 'an http(s) URL', fallback: undefined },
-  columns: {
-    schema: z.strictObject({ title: z.string(), text: z.string(), genres: z.string(), poster: z.string() }).partial(),
-    expected: 'an object whose keys title, text, genres, poster name columns', fallback: {},
+  columns: { // null = "(none)": title and poster can be left out rather than detected
+    schema: z.strictObject({ title: z.string().nullable(), text: z.string(), genres: z.string(), poster: z.string().nullable() }).partial(),
+    expected: 'an object whose keys title, text, genres, poster name columns (title and poster may be null for none)', fallback: {},
   },
   seed: { schema: z.number().int().min(0).max(MAX_SEED), expected: `an integer from 0 to ${MAX_SEED}`, fallback: DEFAULT_SEED },
   trusted: { schema: z.boolean(), expected: 'true or false', fallback: false },

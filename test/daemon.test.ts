@@ -13,9 +13,10 @@ import {
 } from 'vscode-languageserver-protocol/node';
 import { escapeMarkdown } from '../server/hover';
 import { ModelState, Notifications, Requests } from '../common/protocol';
+import { needsShared, shared } from './sharedDir';
 
 const repo = path.resolve(__dirname, '..');
-const sharedModels = path.resolve(repo, '../shared/models');
+const sharedModels = shared('models'); // optional: without it posters are encoded by the bundled nsfwjs fallback
 let work: string;
 let server: ChildProcess;
 let conn: ProtocolConnection;
@@ -34,7 +35,7 @@ before(async () => {
   conn.onNotification(Notifications.status, (s) => void states.push(s));
   conn.onNotification('window/logMessage', () => undefined);
   conn.listen();
-  const useOnnx = fs.existsSync(path.join(sharedModels, 'mobilenetv2-12-int8.onnx'));
+  const useOnnx = !needsShared('models/mobilenetv2-12-int8.onnx');
   await conn.sendRequest('initialize', {
     processId: process.pid, rootUri: pathToFileURL(work).href, workspaceFolders: [{ uri: pathToFileURL(work).href, name: 'w' }],
     capabilities: { window: { workDoneProgress: true }, textDocument: { hover: { contentFormat: ['markdown'] } } },
@@ -73,6 +74,7 @@ test('before any model, a hover says how to train one with a command link', asyn
   assert.match(text, /no genre model yet/);
   assert.match(text, /\(command:genreLens\.train\)/);
   assert.equal((await conn.sendRequest(Requests.modelStatus)).state, 'none');
+  assert.equal(fs.existsSync(path.join(work, '.genre-lens')), false, 'no store folder before a model is saved');
 });
 
 test('detectColumns reports the columns and genres of a file', async () => {
@@ -149,6 +151,7 @@ test('hovers predict the row under the cursor in CSV, JSON and JSONL documents',
 });
 
 test('hovers read unsaved edits, escape the data text, and answer again from the cache', async () => {
+  // No poster column, though the model was trained with one: predicted without a poster.
   const text = 'title,overview,genres\n"<b>*Evil*</b> [x](command:rm)","A haunted house full of screams and a curse.",Horror\n';
   const uri = open('data/scratch.csv', 'csv', text);
   const h = await hover(uri, 1, 3);

@@ -8,6 +8,7 @@ import {
   Dataset, DatasetError, DatasetIssue, formatIssue, parseDataset, parseGenreCell, ParseOptions, readDataset,
   resolvePoster, rowAt,
 } from '../server/engine/data';
+import { needsShared, shared } from './sharedDir';
 
 const FIXTURES = path.join(__dirname, 'fixtures', 'data');
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -338,9 +339,9 @@ test('empty descriptions are kept with a warning at the cell', () => {
   assert.equal(d.issues.length, 1);
 });
 
-const TRAIN = path.resolve(__dirname, '../../shared/data/tmdb5000/train.csv');
+const TRAIN = shared('data/tmdb5000/train.csv');
 
-test('real data: tmdb5000 train.csv', { skip: !fs.existsSync(TRAIN) && `${TRAIN} is absent` }, async () => {
+test('real data: tmdb5000 train.csv', { skip: needsShared('data/tmdb5000/train.csv') }, async () => {
   const d = await readDataset(TRAIN);
   assert.equal(d.rows.length, 3793); // 3,797 lines: header + 3,793 records, 3 of them with a two-line overview
   assert.equal(d.genres.length, 19);

@@ -23,11 +23,11 @@ import {
 } from '../server/engine/encoders';
 import { fillImagenetNchw } from '../server/engine/encoders/onnxImage';
 import { decodePoster } from '../server/engine/encoders/posterPixels';
+import { needsShared, shared } from './sharedDir';
 
-const SHARED = path.resolve(__dirname, '../../shared');
-const MODELS_DIR = path.join(SHARED, 'models');
-const POSTERS_DIR = path.join(SHARED, 'data/tmdb5000/posters');
-const noShared = existsSync(path.join(MODELS_DIR, MOBILENETV2_INT8_FILE)) && existsSync(POSTERS_DIR) ? false : 'needs ../shared';
+const MODELS_DIR = shared('models');
+const POSTERS_DIR = shared('data/tmdb5000/posters');
+const noShared = needsShared(`models/${MOBILENETV2_INT8_FILE}`, 'data/tmdb5000/posters');
 
 const cosine = (a: Float32Array, b: Float32Array) => {
   let dot = 0, na = 0, nb = 0;
@@ -227,12 +227,12 @@ describe('ONNX MobileNetV2 image encoder', { skip: noShared }, () => {
   });
 });
 
-describe('model download over loopback http', { skip: noShared }, () => {
+describe('model download over loopback http', () => {
   let server: http.Server;
   let base = '';
   let modelHits = 0;
   before(async () => {
-    const model = await fs.readFile(path.join(MODELS_DIR, MOBILENETV2_INT8_FILE));
+    const model = noShared ? Buffer.alloc(0) : await fs.readFile(path.join(MODELS_DIR, MOBILENETV2_INT8_FILE)); // served by the tests that need it
     server = http.createServer((req, res) => {
       if (req.url === `/${MOBILENETV2_INT8_FILE}`) {
         modelHits++;
@@ -253,7 +253,7 @@ describe('model download over loopback http', { skip: noShared }, () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('downloads, verifies and caches the ONNX model, then serves it from the cache', async () => {
+  it('downloads, verifies and caches the ONNX model, then serves it from the cache', { skip: noShared }, async () => {
     const cacheDir = path.join(tmp, 'cache-ok');
     const options = { modelsDir: path.join(tmp, 'no-models'), modelUrl: `${base}/${MOBILENETV2_INT8_FILE}`, cacheDir, allowFallback: false };
     const first = await createImageEncoder({ ...options, modelSha256: MOBILENETV2_INT8_SHA256 });
@@ -268,7 +268,7 @@ describe('model download over loopback http', { skip: noShared }, () => {
     assert.equal(modelHits, 1, 'second load comes from the cache');
   });
 
-  it('rejects a download whose sha256 does not match, and caches nothing', async () => {
+  it('rejects a download whose sha256 does not match, and caches nothing', { skip: noShared }, async () => {
     const cacheDir = path.join(tmp, 'cache-bad');
     const wrong = 'ab'.repeat(32);
     const options = { modelsDir: path.join(tmp, 'no-models'), modelUrl: `${base}/${MOBILENETV2_INT8_FILE}`, modelSha256: wrong, cacheDir };
@@ -293,7 +293,7 @@ describe('model download over loopback http', { skip: noShared }, () => {
   });
 });
 
-describe('nsfwjs fallback image encoder', { skip: noShared }, () => {
+describe('nsfwjs fallback image encoder', () => {
   let saved: string | undefined;
   before(() => {
     saved = process.env.GENRE_LENS_MODELS;
@@ -310,7 +310,7 @@ describe('nsfwjs fallback image encoder', { skip: noShared }, () => {
     );
   });
 
-  it('is used, with a warning, when the ONNX model is absent or corrupt, and gives 1280-d features', async () => {
+  it('is used, with a warning, when the ONNX model is absent or corrupt, and gives 1280-d features', { skip: noShared }, async () => {
     const corruptDir = path.join(tmp, 'corrupt-models');
     await fs.mkdir(corruptDir, { recursive: true });
     await fs.writeFile(path.join(corruptDir, MOBILENETV2_INT8_FILE), 'not a model');

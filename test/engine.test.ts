@@ -13,11 +13,13 @@ import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { parseDataset } from '../server/engine/data';
 import { evalFile, loadModel, predictFile, stratifiedSplit, trainRun } from '../server/engine/run';
+import { needsShared, shared } from './sharedDir';
 
 const repo = path.resolve(__dirname, '..');
-const sharedModels = path.resolve(repo, '../shared/models');
-const hasOnnx = fs.existsSync(path.join(sharedModels, 'mobilenetv2-12-int8.onnx'));
-// The ImageNet ONNX model when ../shared is there (CI), else the bundled fallback.
+const sharedModels = shared('models');
+const noOnnx = needsShared('models/mobilenetv2-12-int8.onnx');
+const hasOnnx = !noOnnx;
+// The ImageNet ONNX model when ../shared is there (CI), else the bundled fallback; what needs ONNX skips without it.
 const imageOptions = hasOnnx ? { modelsDir: sharedModels, imageEncoder: 'onnx' as const } : { imageEncoder: 'nsfwjs' as const };
 let work: string;
 let server: http.Server;
@@ -81,7 +83,8 @@ test('stratifiedSplit: a genre on a single row does not pin that row to the trai
 });
 
 let first: Awaited<ReturnType<typeof trainRun>>;
-test('a training run uses every poster form, warns with file:line:column, and saves a complete model folder', async () => {
+test('a training run uses every poster form, warns with file:line:column, and saves a complete model folder', async (t) => {
+  if (noOnnx) t.diagnostic(`${noOnnx}: posters are encoded with the bundled nsfwjs fallback`);
   const warnings: string[] = [];
   const phases = new Set<string>();
   first = await trainRun({ ...common(), data, out: path.join(work, 'model-a'), seed: 5, onWarning: (w) => warnings.push(w),
@@ -119,20 +122,25 @@ test('the same seed gives identical boosters and metrics; the model folder is re
   assert.deepEqual(fs.readdirSync(work).filter((n) => n.includes('tmp-')), [], 'no temporary folders left');
 });
 
-test('eval and predict with a saved model; an unlabelled file is predicted, and a wrong image encoder is refused', async () => {
+test('eval and predict with a saved model; an unlabelled file is predicted', async () => {
   const ev = await evalFile(first.modelDir, data, common());
   assert.equal(ev.rows, 72);
   assert.ok(ev.metrics.micro.f1 > first.report.metrics.micro.f1 - 0.2, 'most rows were seen in training');
   const unlabelled = path.join(work, 'new.jsonl');
-  fs.writeFileSync(unlabelled, '{"title":"Blood Moon Manor","plot":"A cursed mansion where every scream summons the ghost."}\n');
-  const p = await predictFile(first.modelDir, unlabelled, common());
+  // Read with the model's columns; lacking its poster column, the rows are predicted without posters, with a warning
+  // (lacking its text column is refused: test/predictColumns.test.ts).
+  fs.writeFileSync(unlabelled, '{"title":"Blood Moon Manor","overview":"A cursed mansion where every scream summons the ghost."}\n');
+  const warnings: string[] = [];
+  const p = await predictFile(first.modelDir, unlabelled, { ...common(), onWarning: (w) => warnings.push(w) });
+  assert.ok(warnings.some((w) => /new\.jsonl: no poster column "poster", which the model in .* was trained with/.test(w)), warnings.join('\n'));
   assert.equal(p.predictions.length, 1);
   assert.equal(p.predictions[0].proba.length, 8);
   assert.equal(p.predictions[0].posterMissing, 'no poster given');
-  if (hasOnnx) {
-    await assert.rejects(predictFile(first.modelDir, unlabelled, { ...common(), modelsDir: path.join(work, 'nowhere') }),
-      /trained with the image encoder .*GENRE_LENS_MODELS/);
-  }
+});
+
+test('a model trained with the ONNX image encoder is refused where that encoder is absent', { skip: noOnnx }, async () => {
+  await assert.rejects(predictFile(first.modelDir, data, { ...common(), modelsDir: path.join(work, 'nowhere') }),
+    /trained with the image encoder .*GENRE_LENS_MODELS/);
 });
 
 const exec = promisify(execFile);

@@ -60,6 +60,11 @@ export interface GenreModel {
   positives: number;
   /** F1 of the out-of-fold predictions at the chosen threshold. */
   oofF1: number;
+  /**
+   * The out-of-fold probabilities of the training rows (training-row order) the threshold was chosen on: each from a
+   * booster that never saw that row. Absent for an untrained genre and for a model loaded from disk (never saved).
+   */
+  oof?: Float32Array;
   scalePosWeight: number;
   /** The file the model text was read from (a saved model's boosters/NN.txt), named in errors. */
   source?: string;
@@ -132,8 +137,10 @@ export async function trainOneVsRest(
   const genreModels = genres.map((genre, g): GenreModel => {
     const r = byLabel.get(g);
     if (!r) return { genre, model: null, threshold: 1, bestIteration: 0, positives: positives[g], oofF1: 0, scalePosWeight: 1 };
-    const { threshold, f1 } = bestF1Threshold(labels[g], r.oof);
-    return { genre, model: r.model, threshold, bestIteration: r.bestIteration, positives: positives[g], oofF1: f1,
+    // Kept as float32 (issue 12 uses them), and the threshold is chosen on exactly these values.
+    const oof = Float32Array.from(r.oof);
+    const { threshold, f1 } = bestF1Threshold(labels[g], oof);
+    return { genre, model: r.model, threshold, bestIteration: r.bestIteration, positives: positives[g], oofF1: f1, oof,
       scalePosWeight: scalePosWeight(positives[g], nrow) };
   });
   const { params: _p, workers: _w, ...rest } = opt;
@@ -176,7 +183,7 @@ export function scalePosWeight(pos: number, n: number): number {
  * The threshold maximising F1 of `scores >= threshold` against `truth`; ties go to the higher threshold. The
  * threshold returned is the midpoint between the chosen score and the next lower one, so it generalises.
  */
-export function bestF1Threshold(truth: Uint8Array, scores: Float64Array): { threshold: number; f1: number } {
+export function bestF1Threshold(truth: Uint8Array, scores: Float32Array | Float64Array): { threshold: number; f1: number } {
   const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
   const totalPos = truth.reduce((s, v) => s + v, 0);
   if (totalPos === 0) return { threshold: 1, f1: 0 };

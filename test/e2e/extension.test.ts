@@ -1,7 +1,7 @@
 // End-to-end: the packaged extension inside a real VS Code (code-server) driven by chromium. Trains on the bundled
 // example from the command palette, hovers a row of movies.csv, opens the report in a dark and a light theme, and
 // saves screenshots to test-results/e2e/. Skips only when chromium or code-server is not installed
-// (scripts/setup-e2e.sh installs both).
+// (scripts/setup-e2e.sh installs both) — and under CI=true fails instead, naming what is missing.
 import { after, before, describe, test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { parse } from 'csv-parse/sync';
 import type { Browser, Page } from 'playwright-core';
 import {
   REPO, RESULTS, TRAIN_WAIT, UI_WAIT, findChromium, findCodeServer, launchChromium, missingTools, packageExtension,
-  pickQuickItem, quickInput, reportFrame, runCommand, screenshot, startCodeServer, statusItem, type CodeServer,
+  pickQuickItem, quickInput, reportFrame, runCommand, screenshot, skipOrFail, startCodeServer, statusItem, type CodeServer,
 } from './harness';
 
 const skipReason = missingTools();
@@ -31,7 +31,7 @@ let statusF1 = NaN; // the micro-F1 the status bar shows after training
 /** Records a failure screenshot, so a red CI run shows what the browser showed. */
 async function step(t: TestContext, fn: () => Promise<void>): Promise<void> {
   if (skipReason) {
-    t.skip(skipReason);
+    skipOrFail(t, skipReason);
     return;
   }
   if (failed) {

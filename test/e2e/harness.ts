@@ -1,12 +1,15 @@
 // End-to-end harness: packages the extension as a VSIX, installs it into an isolated code-server (a real VS Code in
 // the browser), starts code-server on a free loopback port with a temp workspace, and drives it with Debian's
-// chromium through playwright-core. code-server and chromium live outside the project (scripts/setup-e2e.sh).
+// chromium through playwright-core. code-server and chromium live outside the project (scripts/setup-e2e.sh); without
+// them the tests skip, except under CI=true, where they fail naming what is missing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { TestContext } from 'node:test';
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { shared } from '../sharedDir';
 
 export const REPO = path.resolve(__dirname, '../..');
 export const RESULTS = path.join(REPO, 'test-results', 'e2e');
@@ -44,11 +47,36 @@ export function findCodeServer(): string | undefined {
   return isExecutable(installed) ? installed : onPath('code-server');
 }
 
-/** Why the end-to-end tests cannot run here, or null when chromium and code-server are both installed. */
+/** `name` is resolvable from the project (a devDependency `npm ci` installs). */
+const installed = (name: string) => {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Why the end-to-end tests cannot run here (what is missing and how to install it), or null when all is there. */
 export function missingTools(): string | null {
-  const missing = [!findChromium() && 'chromium (apt-get install chromium)', !findCodeServer() && 'code-server 4.100.3']
-    .filter(Boolean);
-  return missing.length ? `${missing.join(' and ')} not installed: run scripts/setup-e2e.sh to run the end-to-end tests` : null;
+  const notExecutable = (v: string) => `${v}=${process.env[v]} is not an executable file`;
+  const missing = [
+    !findChromium() && `chromium (${process.env.GENRE_LENS_CHROMIUM ? notExecutable('GENRE_LENS_CHROMIUM') : 'apt-get install chromium'})`,
+    !findCodeServer() && `code-server 4.100.3 (${process.env.GENRE_LENS_CODE_SERVER ? notExecutable('GENRE_LENS_CODE_SERVER')
+      : `not in ${process.env.GENRE_LENS_E2E_HOME ?? '~/.cache/genre-lens-e2e'}/code-server nor on PATH`})`,
+    !installed('@vscode/vsce/vsce') && '@vscode/vsce, which packages the VSIX (npm ci)',
+    !installed('esbuild') && 'esbuild, which builds dist/ (npm ci)',
+  ].filter(Boolean);
+  return missing.length ? `end-to-end prerequisites missing: ${missing.join('; ')}. Run scripts/setup-e2e.sh (and npm ci) to install them` : null;
+}
+
+/** CI=true (or 1): a missing prerequisite fails the end-to-end tests, so a CI run cannot pass without running them. */
+export const E2E_REQUIRED = /^(true|1|yes)$/i.test(process.env.CI ?? '');
+
+/** Skips the test for `reason` — or, under CI=true, fails it with that reason. */
+export function skipOrFail(t: TestContext, reason: string): void {
+  if (E2E_REQUIRED) throw new Error(`CI=true, so the end-to-end tests must run: ${reason}`);
+  t.skip(reason);
 }
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
@@ -117,7 +145,7 @@ export async function startCodeServer(opts: { bin: string; root: string; vsix: s
   const cache = path.join(root, 'genre-lens-cache');
   for (const d of [home, extensionsDir, cache, path.join(userDataDir, 'User')]) fs.mkdirSync(d, { recursive: true });
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
-  const models = path.resolve(REPO, '../shared/models');
+  const models = shared('models');
   const env: NodeJS.ProcessEnv = {
     ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), XDG_DATA_HOME: path.join(home, '.local', 'share'),
     XDG_CACHE_HOME: path.join(home, '.cache'), GENRE_LENS_CACHE: cache,

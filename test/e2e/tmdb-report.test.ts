@@ -1,7 +1,7 @@
 // End-to-end: the report of a model trained on the real TMDB split (../shared/data/tmdb5000, trained with the
 // `genre-lens` CLI into the workspace's .genre-lens/, where the extension finds it), opened in code-server in a dark
 // and a light theme, with screenshots of the table, the ablation chart and the confusion-matrix grid.
-// Skips when ../shared (or chromium / code-server) is absent.
+// Skips when ../shared is absent; without chromium / code-server it skips too, except under CI=true, where it fails.
 import { after, before, describe, test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,12 +11,15 @@ import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import {
   REPO, RESULTS, UI_WAIT, findChromium, findCodeServer, launchChromium, missingTools, packageExtension, pickQuickItem, quickInput,
-  reportFrame, runCommand, screenshot, startCodeServer, statusItem, type CodeServer,
+  reportFrame, runCommand, screenshot, skipOrFail, startCodeServer, statusItem, type CodeServer,
 } from './harness';
+import { needsShared, shared } from '../sharedDir';
 
-const tmdb = path.resolve(REPO, '../shared/data/tmdb5000');
-const models = path.resolve(REPO, '../shared/models');
-const skipReason = missingTools() ?? (fs.existsSync(path.join(tmdb, 'train.csv')) && fs.existsSync(models) ? null : `${tmdb} is absent`);
+const tmdb = shared('data/tmdb5000');
+const models = shared('models');
+const toolsMissing = missingTools();
+const noShared = needsShared('data/tmdb5000/train.csv', 'data/tmdb5000/test.csv', 'models');
+const skipReason = toolsMissing ?? noShared;
 
 let root = '';
 let server: CodeServer | undefined;
@@ -26,7 +29,8 @@ let genres: string[] = [];
 
 function guarded(fn: () => Promise<void>) {
   return async (t: TestContext) => {
-    if (skipReason) return t.skip(skipReason);
+    if (toolsMissing) return skipOrFail(t, toolsMissing);
+    if (noShared) return t.skip(noShared);
     try {
       await fn();
     } catch (e) {

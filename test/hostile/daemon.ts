@@ -151,7 +151,9 @@ export async function daemonCases(ctx: Ctx, ws: string): Promise<Outcome[]> {
       fs.writeFileSync(path.join(dir, 'report.json'), '{"formatVersion": 1, "genres": [');
       fs.writeFileSync(path.join(ws, '.genre-lens/current.json'), JSON.stringify({ model: 'models/zz-damaged' }));
       let s = await conn.sendRequest(Requests.modelStatus);
-      for (let i = 0; i < 50 && s.state !== 'error' && !(s.state === 'ready' && s.model.dir === dir); i++) {
+      // Until the daemon has switched to zz-damaged (the previous case leaves an error about zz-evil).
+      const switched = () => (s.state === 'error' && s.message.includes('zz-damaged')) || (s.state === 'ready' && s.model.dir === dir);
+      for (let i = 0; i < 50 && !switched(); i++) {
         await sleep(200);
         s = await conn.sendRequest(Requests.modelStatus);
       }

@@ -1,5 +1,6 @@
 // Reads a movie dataset (a file, or an editor's unsaved text) into MovieRows: detected columns, normalised genres,
 // resolved posters, located issues. rowAt finds the row under a position (for hovers).
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectColumns } from './columns';
@@ -40,10 +41,13 @@ export function formatOf(fileName: string): DatasetFormat | undefined {
 
 /**
  * Reads a dataset file: a regular file only, at most `options.maxBytes`, decoded by BOM / UTF-8 / detected legacy
- * encoding (a warning issue says which when it is not UTF-8; a fatal error then mentions it too).
+ * encoding (a warning issue says which when it is not UTF-8; a fatal error then mentions it too). `sha256` is of the
+ * bytes read here, so it names exactly what the rows came from.
  */
 export async function readDataset(file: string, options: DatasetOptions = {}): Promise<Dataset> {
-  const decoded = decodeDataset(file, await readDatasetBytes(file, options.maxBytes));
+  const bytes = await readDatasetBytes(file, options.maxBytes);
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex'); // of these bytes, not of the file as it is later
+  const decoded = decodeDataset(file, bytes);
   const note = decoded.warning;
   let dataset: Dataset;
   try {
@@ -53,6 +57,7 @@ export async function readDataset(file: string, options: DatasetOptions = {}): P
     throw new DatasetError({ ...e.issue, message: `${e.issue.message} (note: the file is not UTF-8 and was read as ${decoded.encoding})` });
   }
   if (note) dataset.issues.unshift(new SourceText(file, decoded.text.slice(0, note.offset)).issue('warning', note.offset, note.message));
+  dataset.sha256 = sha256;
   return dataset;
 }
 

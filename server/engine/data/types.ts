@@ -114,6 +114,11 @@ export interface Dataset {
   /** Rows with known genres; with an empty genre cell; with an unparseable one (a warning each). */
   labels: { known: number; empty: number; invalid: number };
   issues: DatasetIssue[];
+  /**
+   * sha256 (hex) of the exact bytes readDataset read (before decoding): the provenance a model records. Undefined
+   * for parseDataset of an in-memory text (an editor's buffer), whose bytes on disk, if any, were not read.
+   */
+  sha256?: string;
 }
 
 export interface DatasetOptions {

@@ -1,0 +1,158 @@
+// One saved model ready to predict: its manifest and column mapping, the encoders it was trained with, the feature
+// extractor (with its embedding cache), the boosters and thresholds. Predict, eval and hovers all go through it.
+// dispose() is safe while predictions run: each holds a reference, and the last one to finish frees the resources.
+import type { Dataset, DatasetOptions, MovieRow, ParseOptions } from './data';
+import type { EncoderIdentity } from './encoders/types';
+import { cacheDirOf, EngineOptions, loadEncoders, posterAccessOf } from './engineOptions';
+import { Encoders, FeatureExtractor, FeatureOptions } from './features';
+import type { Manifest } from '../../common/modelTypes';
+import { type LoadedModel, loadModel } from './modelFiles';
+import { ColumnUse, missingColumnsError, ModelColumns, parseWithModelColumns, readWithModelColumns } from './modelColumns';
+import { OneVsRestPredictor } from './trainer';
+
+async function disposeEncoders(enc: Encoders): Promise<void> {
+  await enc.text.dispose();
+  await enc.image?.dispose();
+}
+
+/** The encoders a saved model was trained with; throws if this machine cannot reproduce them. */
+export async function loadModelEncoders(manifest: Manifest, options: EngineOptions): Promise<Encoders> {
+  const wanted = manifest.encoders.image;
+  const imageEncoder = !wanted ? 'none' : wanted.fallback ? 'nsfwjs' : 'onnx';
+  const enc = await loadEncoders({ ...options, imageEncoder }, () => undefined);
+  const same = (a: EncoderIdentity | null, b: EncoderIdentity | null) =>
+    (a === null && b === null) || (a !== null && b !== null && a.id === b.id && a.dim === b.dim && a.weightsSha256 === b.weightsSha256);
+  const got = { text: enc.text.identity(), image: enc.image?.identity() ?? null };
+  for (const kind of ['text', 'image'] as const) {
+    if (!same(manifest.encoders[kind], got[kind])) {
+      await disposeEncoders(enc);
+      const want = manifest.encoders[kind];
+      throw new Error(`The model was trained with the ${kind} encoder ${want?.id ?? 'none'} (sha256 ${want?.weightsSha256.slice(0, 12) ?? '-'}), ` +
+        `but this machine has ${got[kind]?.id ?? 'none'}${kind === 'image' ? ' (set --models or GENRE_LENS_MODELS to the folder with the ONNX model)' : ''}.`);
+    }
+  }
+  return enc;
+}
+
+/** One row's prediction: probability and decision per model genre (manifest order), and why its poster was not used. */
+export interface RowResult {
+  proba: number[];
+  predicted: boolean[];
+  /** null when the poster was encoded. */
+  posterNote: string | null;
+}
+
+export type PredictRowsOptions = Pick<FeatureOptions, 'signal' | 'downloadPosters' | 'onProgress'>;
+
+export class ModelPipeline implements ModelColumns {
+  private refs = 0;
+  private disposed = false;
+  private freed: Promise<void> | null = null;
+  private onFreed: () => void = () => undefined;
+  private readonly whenFreed = new Promise<void>((resolve) => (this.onFreed = resolve));
+
+  private constructor(readonly loaded: LoadedModel, private readonly extractor: FeatureExtractor, private readonly predictor: OneVsRestPredictor) {}
+
+  /** Loads a model folder (or a store's current model) with the encoders it was trained with. */
+  static async load(modelDir: string, options: EngineOptions): Promise<ModelPipeline> {
+    const loaded = loadModel(modelDir);
+    const encoders = await loadModelEncoders(loaded.manifest, options);
+    try {
+      const extractor = new FeatureExtractor(encoders, cacheDirOf(options), posterAccessOf(options));
+      const want = loaded.manifest.features;
+      if (extractor.layout.total !== want.total || extractor.layout.text.dim !== want.text.dim || extractor.layout.image.dim !== want.image.dim) {
+        throw new Error(`${loaded.dir}/manifest.json: features: the model expects ${want.total} features, its encoders give ${extractor.layout.total}`);
+      }
+      return new ModelPipeline(loaded, extractor, await OneVsRestPredictor.load(loaded.model));
+    } catch (e) {
+      await disposeEncoders(encoders);
+      throw e;
+    }
+  }
+
+  get dir(): string {
+    return this.loaded.dir;
+  }
+
+  get manifest(): Manifest {
+    return this.loaded.manifest;
+  }
+
+  /** The column per role the model was trained with (null = the role was excluded). */
+  get columns(): Manifest['dataset']['columns'] {
+    return this.manifest.dataset.columns;
+  }
+
+  /** Reads a data file with exactly the model's columns (`base`'s own columns are replaced). */
+  readDataset(file: string, base: DatasetOptions, use: ColumnUse): Promise<Dataset> {
+    return readWithModelColumns(file, base, this, use);
+  }
+
+  /** Parses text (an editor's document) with exactly the model's columns. */
+  parseText(text: string, options: ParseOptions, use: ColumnUse): Dataset {
+    return parseWithModelColumns(text, options, this, use);
+  }
+
+  /** Throws an error naming the file, the column and the model when `dataset` lacks a column the model needs. */
+  checkColumns(dataset: Pick<Dataset, 'file' | 'available'>, use: ColumnUse): void {
+    const missing = missingColumnsError(this, use, dataset.file, dataset.available);
+    if (missing) throw missing;
+  }
+
+  /** Probabilities and decisions for `rows` (read with the model's columns). Throws once the pipeline is disposed. */
+  async predictRows(rows: readonly MovieRow[], options: PredictRowsOptions = {}): Promise<RowResult[]> {
+    this.acquire();
+    try {
+      const f = await this.extractor.extract(rows, options);
+      options.signal?.throwIfAborted();
+      const proba = this.predictor.predictProba(f.X, f.nrow);
+      const decisions = this.predictor.decide(proba);
+      return rows.map((_, r) => ({ proba: proba.map((p) => p[r]), predicted: decisions.map((d) => d[r] === 1), posterNote: f.posterMissingReason[r] }));
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Downloads a poster URL into the poster cache for the next prediction (see FeatureExtractor.downloadPoster). */
+  async downloadPoster(url: string): Promise<void> {
+    this.acquire();
+    try {
+      await this.extractor.downloadPoster(url);
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Frees the boosters and encoders once the predictions in flight have finished; resolves when they are freed. */
+  dispose(): Promise<void> {
+    if (!this.disposed) {
+      this.disposed = true;
+      if (this.refs === 0) void this.free();
+    }
+    return this.whenFreed;
+  }
+
+  private acquire(): void {
+    if (this.disposed) throw new Error(`the model pipeline of ${this.dir} was disposed; load the model again to predict`);
+    this.refs++;
+  }
+
+  private release(): void {
+    if (--this.refs === 0 && this.disposed) void this.free();
+  }
+
+  /** Runs once; never rejects (a failure to free is no reason to fail the prediction that happened to finish last). */
+  private free(): Promise<void> {
+    this.freed ??= (async () => {
+      try {
+        this.predictor.dispose();
+        await disposeEncoders(this.extractor.encoders);
+      } catch {
+        // already unusable either way
+      } finally {
+        this.onFreed();
+      }
+    })();
+    return this.freed;
+  }
+}

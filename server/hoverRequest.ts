@@ -1,0 +1,68 @@
+// The hover request: the first hovers after start wait for the model; the row under the cursor is found in the
+// document as the served model reads it (its columns), predicted in the prediction thread and rendered (hover.ts).
+// A hover the editor cancels stops waiting and answers nothing.
+import * as path from 'node:path';
+import { CancellationToken, Hover, HoverParams, MarkupKind, TextDocuments } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { rowAt } from './engine/data';
+import type { DocumentDatasets } from './documents';
+import { renderError, renderNoModel, renderPrediction } from './hover';
+import type { ModelHost } from './modelHost';
+
+export interface HoverContext {
+  documents: TextDocuments<TextDocument>;
+  /** Documents parsed with the served model's columns. */
+  parsed: DocumentDatasets;
+  /** The current host (undefined before the client's `initialized`). */
+  host: () => ModelHost | undefined;
+  trusted: () => boolean;
+}
+
+/** An AbortSignal that follows an LSP cancellation token. */
+export function signalOf(token: CancellationToken): AbortSignal {
+  const ac = new AbortController();
+  if (token.isCancellationRequested) ac.abort();
+  else token.onCancellationRequested(() => ac.abort());
+  return ac.signal;
+}
+
+/** The current host once its load at start has finished; null when there is none or the hover was cancelled first. */
+async function readyHost(ctx: HoverContext, signal: AbortSignal): Promise<ModelHost | null> {
+  const cancelled = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  for (let host = ctx.host(); host && !signal.aborted; ) {
+    await Promise.race([host.ready, cancelled]);
+    const now = ctx.host(); // a settings change may have made a new host meanwhile: wait for its model too
+    if (now === host) return signal.aborted ? null : host;
+    host = now;
+  }
+  return null;
+}
+
+export async function answerHover(params: HoverParams, token: CancellationToken, ctx: HoverContext): Promise<Hover | null> {
+  const uri: unknown = params?.textDocument?.uri;
+  const { line, character } = (params?.position ?? {}) as { line?: unknown; character?: unknown };
+  if (typeof uri !== 'string' || !Number.isInteger(line) || !Number.isInteger(character)) return null; // malformed: no hover
+  const doc = ctx.documents.get(uri);
+  if (!doc) return null;
+  const signal = signalOf(token);
+  const host = await readyHost(ctx, signal);
+  if (!host) return null;
+  const { dataset, tooLarge, columnError } = ctx.parsed.get(doc);
+  if (tooLarge) {
+    const at = { line: line as number, character: 0 };
+    return { contents: { kind: MarkupKind.Markdown, value: tooLarge }, range: { start: at, end: at } };
+  }
+  const row = dataset && rowAt(dataset, params.position);
+  if (!row) return null;
+  const markdown = (value: string): Hover => ({ contents: { kind: MarkupKind.Markdown, value }, range: { start: row.range.start, end: row.range.end } });
+  if (columnError) return markdown(renderError(columnError));
+  if (!host.model) return markdown(host.lastError ? renderError(host.lastError) : renderNoModel(null, ctx.trusted()));
+  try {
+    const prediction = await host.predictRow(row, signal);
+    if (!prediction) return null;
+    const { manifest } = prediction.model;
+    return markdown(renderPrediction(row, prediction, `${path.basename(manifest.dataset.path)}, micro-F1 ${manifest.metrics.micro.f1.toFixed(3)}`));
+  } catch (e) {
+    return signal.aborted ? null : markdown(renderError(e instanceof Error ? e.message : String(e)));
+  }
+}

@@ -1,0 +1,114 @@
+// A model trained on a non-default text column (`tagline`, while `overview` holds the same unrelated text on every
+// row) predicts from that column in predictFile, evalFile and a daemon hover: the predictions equal those recorded in
+// report.json at training time. A file lacking the trained column is a clear error naming it, the file and the model.
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createProtocolConnection, Hover, MarkupContent, ProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import { readDataset } from '../server/engine/data';
+import { readReport } from '../server/engine/modelFiles';
+import { evalFile, predictFile, trainRun } from '../server/engine/run';
+import type { Report } from '../common/modelTypes';
+
+const repo = path.resolve(__dirname, '..');
+let work: string;
+let modelDir: string;
+let report: Report;
+const common = () => ({ imageEncoder: 'none' as const, cacheDir: path.join(work, 'cache') });
+
+const cell = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+before(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-columns-'));
+  const movies = await readDataset(path.join(repo, 'examples/movies.csv'));
+  // The synopsis moves to `tagline`; `overview` (the column detection would pick) says the same on every row.
+  const csv = (rows: typeof movies.rows) => ['id,title,overview,tagline,genres', ...rows.map((r) =>
+    [r.id ?? '', r.title, 'A film that someone somewhere once watched.', r.text, (r.genres ?? []).join('|')].map(cell).join(','))].join('\n') + '\n';
+  fs.mkdirSync(path.join(work, 'data'));
+  fs.writeFileSync(path.join(work, 'data/train.csv'), csv(movies.rows.filter((_, i) => i % 4 !== 0)));
+  fs.writeFileSync(path.join(work, 'data/eval.csv'), csv(movies.rows.filter((_, i) => i % 4 === 0)));
+  fs.copyFileSync(path.join(repo, 'examples/movies.csv'), path.join(work, 'data/movies.csv'));
+  const r = await trainRun({ ...common(), data: path.join(work, 'data/train.csv'), evalFile: path.join(work, 'data/eval.csv'),
+    store: path.join(work, '.genre-lens'), ablation: false, train: { maxRounds: 60, patience: 10 }, dataset: { columns: { text: 'tagline' } } });
+  modelDir = r.modelDir;
+  report = readReport(modelDir);
+  assert.equal(r.manifest.dataset.columns.text, 'tagline');
+});
+
+after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+/** The probabilities recorded at training time for the evaluation rows. */
+function recorded(): NonNullable<Report['evaluationRows']> {
+  assert.ok(report.evaluationRows, 'report.json records evaluationRows');
+  assert.equal(report.evaluationRows.length, 18);
+  return report.evaluationRows;
+}
+
+test('predictFile reads the trained column: its probabilities equal those recorded at training time', async () => {
+  const warnings: string[] = [];
+  const p = await predictFile(modelDir, path.join(work, 'data/eval.csv'), { ...common(), dataset: { columns: { text: 'overview' } },
+    onWarning: (m) => warnings.push(m) });
+  assert.equal(p.data.columns.text, 'tagline');
+  assert.deepEqual(p.predictions.map((x) => ({ line: x.row.range.start.line + 1, title: x.row.title, proba: x.proba })), recorded());
+  assert.ok(warnings.some((w) => /--text-column "overview" is ignored: .* trained with the text column "tagline"/.test(w)), warnings.join('\n'));
+});
+
+test('evalFile reads the trained column: its metrics equal the training-time evaluation of the same rows', async () => {
+  const ev = await evalFile(modelDir, path.join(work, 'data/eval.csv'), common());
+  assert.equal(ev.rows, 18);
+  assert.deepEqual(JSON.parse(JSON.stringify(ev.metrics)), report.metrics);
+});
+
+test('a file lacking the trained column is an error naming the column, the file and the model', async () => {
+  const file = path.join(work, 'data/movies.csv');
+  for (const run of [predictFile, evalFile]) {
+    await assert.rejects(run(modelDir, file, common()), (e: Error) => {
+      assert.ok(e.message.startsWith(`${file}: the model in ${modelDir} was trained with the text column "tagline", which this file lacks`), e.message);
+      assert.match(e.message, /its columns: "id", "title", "overview", "genres", "poster"/);
+      return true;
+    });
+  }
+  // Evaluation also needs the genres column; prediction does not.
+  const unlabelled = path.join(work, 'data/unlabelled.csv');
+  fs.writeFileSync(unlabelled, 'title,tagline\nNight Shift,A haunted hospital full of screams.\n');
+  assert.equal((await predictFile(modelDir, unlabelled, common())).predictions.length, 1);
+  await assert.rejects(evalFile(modelDir, unlabelled, common()), /trained with the genres column "genres", which this file lacks .*evaluation needs the genres/);
+});
+
+test('a daemon hover reads the trained column, right after start (waiting for the model), and names a missing one', async () => {
+  const server: ChildProcess = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(repo, 'server/cli.ts'), 'serve', '--stdio'],
+    { cwd: work, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GENRE_LENS_CACHE: path.join(work, 'cache') } });
+  const conn: ProtocolConnection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
+  for (const n of ['$/progress', 'genreLens/status', 'window/logMessage', 'window/showMessage']) conn.onNotification(n, () => undefined);
+  conn.listen();
+  server.once('exit', () => conn.dispose());
+  try {
+    await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(work).href, capabilities: {},
+      initializationOptions: { imageEncoder: 'none', columns: { text: 'overview' } } });
+    await conn.sendNotification('initialized', {});
+    const open = async (rel: string) => {
+      const uri = pathToFileURL(path.join(work, rel)).href;
+      await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'csv', version: 1, text: fs.readFileSync(path.join(work, rel), 'utf8') } });
+      return uri;
+    };
+    const hover = async (uri: string, line: number) =>
+      ((await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 1 } })) as Hover | null)?.contents as MarkupContent;
+    const evalUri = await open('data/eval.csv');
+    for (const row of recorded()) {
+      const text = (await hover(evalUri, row.line - 1)).value;
+      const shown = Object.fromEntries([...text.matchAll(/^\| (?:\*\*)?([^|*]+?)(?:\*\*)? \| ([\d.]+)% \|/gm)].map((m) => [m[1], m[2]]));
+      const want = Object.fromEntries(report.genres.map((g, i) => [g, (row.proba[i] * 100).toFixed(1)]));
+      assert.deepEqual(shown, want, `line ${row.line}: ${text}`);
+    }
+    const moviesUri = await open('data/movies.csv');
+    assert.match((await hover(moviesUri, 1)).value, /cannot predict this row: .*movies\\\.csv: the model in .* was trained with the text column &quot;tagline&quot;/);
+  } finally {
+    await conn.sendRequest('shutdown').catch(() => undefined);
+    await conn.sendNotification('exit').catch(() => undefined);
+    server.kill();
+  }
+});
