@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind,
+  CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind,
 } from 'vscode-languageclient/node';
 import type { DaemonSettings } from '../common/protocol';
 
@@ -53,6 +53,7 @@ function createLanguageClient(context: vscode.ExtensionContext, log: vscode.LogO
 export class Daemon {
   private client: LanguageClient | undefined;
   private starting: Promise<LanguageClient> | undefined;
+  private started = false;
 
   /** `onCreated` subscribes to the new client (before it starts); `onStarted` runs once it has started (not awaited:
    * a command waits only for the start, not for what `onStarted` asks the daemon). */
@@ -65,14 +66,24 @@ export class Daemon {
     return this.client?.isRunning() ? this.client : undefined;
   }
 
-  /** Starts the daemon unless it is started or starting; `why` goes to the log. A failed start is tried again next time. */
+  /** Starts the daemon unless it is started or starting; `why` goes to the log. A failed start is tried again next time,
+   * and so is a daemon that stopped for good (after too many crashes the client does not restart it by itself). */
   start(why: string): Promise<LanguageClient> {
+    const stopped = this.client;
+    if (this.started && stopped?.state === State.Stopped) {
+      this.log.info(`Starting the daemon again: ${why}.`);
+      this.starting = stopped.start().then(() => stopped, (e: unknown) => {
+        this.starting = undefined;
+        throw e;
+      });
+    }
     this.starting ??= (async () => {
       this.log.info(`Starting the daemon: ${why}.`);
       const client = createLanguageClient(this.context, this.log, this.settings);
       this.client = client;
       this.onCreated(client);
       await client.start();
+      this.started = true;
       this.onStarted(client).catch((e: unknown) => this.log.error(`After the daemon started: ${e instanceof Error ? e.message : String(e)}`));
       return client;
     })().catch((e: unknown) => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { Dataset, DatasetFormat, DatasetOptions, formatOf, parseDataset } from './engine/data';
-import { ModelColumnError, ModelColumns, parseWithModelColumns } from './engine/modelColumns';
+import { absentColumnWarnings, ModelColumnError, ModelColumns, parseWithModelColumns } from './engine/modelColumns';
 import { escapeMarkdown } from './hover';
 
 /** About 1 KB of memory and 10 µs per parsed row: 200000 rows is ~250 MB and a couple of seconds. */
@@ -18,6 +18,8 @@ export interface ParsedDocument {
   tooLarge: string | null;
   /** Why the model cannot predict this document (it lacks a column the model needs; rows come from a plain parse). */
   columnError?: string;
+  /** The model's title or poster columns this document lacks (its rows are predicted without them). */
+  columnNotes?: string[];
 }
 
 const FORMATS: Record<string, DatasetFormat> = { csv: 'csv', json: 'json', jsonl: 'jsonl' };
@@ -76,6 +78,13 @@ export class DocumentDatasets {
         const parse = () => (model ? parseWithModelColumns(text, options, model, 'predict') : parseDataset(text, options));
         try {
           result.dataset = parse();
+          const notes = model ? absentColumnWarnings(model, result.dataset) : [];
+          if (notes.length) result.columnNotes = notes;
+          const key = `${doc.uri}\n${model?.dir}`;
+          if (notes.length && !this.told.has(key)) {
+            this.told.add(key);
+            notes.forEach(this.log);
+          }
         } catch (e) {
           result.dataset = null; // not a movie dataset (or broken): no hover
           if (e instanceof ModelColumnError) {
@@ -96,7 +105,7 @@ export class DocumentDatasets {
   /** Forgets a closed document. */
   delete(uri: string): void {
     this.parsed.delete(uri);
-    this.told.delete(uri);
+    for (const key of this.told) if (key === uri || key.startsWith(`${uri}\n`)) this.told.delete(key);
   }
 
   /** Forgets every parse (settings that shape parsing changed). */

@@ -6,7 +6,7 @@ import { CancellationToken, Hover, HoverParams, MarkupKind, TextDocuments } from
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { rowAt } from './engine/data';
 import type { DocumentDatasets } from './documents';
-import { renderError, renderNoModel, renderPrediction } from './hover';
+import { escapeMarkdown, renderError, renderNoModel, renderPrediction } from './hover';
 import type { ModelHost } from './modelHost';
 
 export interface HoverContext {
@@ -47,7 +47,7 @@ export async function answerHover(params: HoverParams, token: CancellationToken,
   const signal = signalOf(token);
   const host = await readyHost(ctx, signal);
   if (!host) return null;
-  const { dataset, tooLarge, columnError } = ctx.parsed.get(doc);
+  const { dataset, tooLarge, columnError, columnNotes } = ctx.parsed.get(doc);
   if (tooLarge) {
     const at = { line: line as number, character: 0 };
     return { contents: { kind: MarkupKind.Markdown, value: tooLarge }, range: { start: at, end: at } };
@@ -61,7 +61,8 @@ export async function answerHover(params: HoverParams, token: CancellationToken,
     const prediction = await host.predictRow(row, signal);
     if (!prediction) return null;
     const { manifest } = prediction.model;
-    return markdown(renderPrediction(row, prediction, `${path.basename(manifest.dataset.path)}, micro-F1 ${manifest.metrics.micro.f1.toFixed(3)}`));
+    const notes = (columnNotes ?? []).map((n) => `\n\n*${escapeMarkdown(n)}*`).join('');
+    return markdown(renderPrediction(row, prediction, `${path.basename(manifest.dataset.path)}, micro-F1 ${manifest.metrics.micro.f1.toFixed(3)}`) + notes);
   } catch (e) {
     return signal.aborted ? null : markdown(renderError(e instanceof Error ? e.message : String(e)));
   }

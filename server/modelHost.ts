@@ -85,7 +85,7 @@ export class ModelHost {
     let seen = fileStamp(this.pointer);
     this.poll = setInterval(() => {
       const now = fileStamp(this.pointer);
-      if (now !== seen) void this.reload();
+      if (now !== seen) this.reload().catch(() => undefined); // a pass records its own errors
       seen = now;
     }, POLL_MS).unref();
     await this.reload().finally(this.started);
@@ -101,7 +101,7 @@ export class ModelHost {
       this.running = this.pass().finally(() => (this.running = null));
       return this.running;
     }
-    this.queued ??= this.running.then(() => {
+    this.queued ??= this.running.catch(() => undefined).then(() => {
       this.queued = null;
       return this.reload();
     });
@@ -117,7 +117,7 @@ export class ModelHost {
       if (!this.served) this.lastError = null; // no model yet; with one, keep serving it
       return;
     }
-    const stamp = `${dir}@${fs.statSync(path.join(dir, 'manifest.json'), { throwIfNoEntry: false })?.mtimeMs ?? 0}`;
+    const stamp = `${dir}@${fileStamp(path.join(dir, 'manifest.json'))}`;
     if (stamp === this.loadedFrom) return;
     const options = { ...this.options, dataset: undefined, prefetchPosters: undefined }; // documents are parsed here, not there
     try {

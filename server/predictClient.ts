@@ -74,9 +74,9 @@ export class PredictClient {
     if (!model || model.released) throw new Error(`internal: model ${pipeline} was released`);
     model.uses++;
     try {
-      model.loading ??= this.request<'load'>({ type: 'load', pipeline, dir: model.dir, options: model.options });
-      const load = await model.loading.catch((e: unknown) => {
-        model.loading = null; // a failed load is tried again by the next request
+      const loading = (model.loading ??= this.request<'load'>({ type: 'load', pipeline, dir: model.dir, options: model.options }));
+      const load = await loading.catch((e: unknown) => {
+        if (model.loading === loading) model.loading = null; // a failed load is tried again by the next request (not a newer one)
         throw e;
       });
       return { value: await fn(), load };

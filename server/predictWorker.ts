@@ -45,7 +45,9 @@ async function handle(m: Exclude<PredictRequest, { type: 'cancel' }>, signal: Ab
   switch (m.type) {
     case 'load': {
       const p = await ModelPipeline.load(m.dir, m.options);
+      const before = pipelines.get(m.pipeline);
       pipelines.set(m.pipeline, p);
+      if (before) void before.dispose(); // loaded twice (a retry raced a load): keep one, free the other
       return { dir: p.dir, manifest: p.manifest };
     }
     case 'predict':

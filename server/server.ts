@@ -145,6 +145,14 @@ const datasetOf = (doc: TextDocument) => documentDatasets.get(doc).dataset;
 
 connection.onHover((params, token) => answerHover(params, token, { documents, parsed: hoverDocuments, host: () => host, trusted }));
 
+/** The current host once its first load has finished (a daemon started by a command gets its request at once). */
+async function settledHost(): Promise<ModelHost> {
+  for (let h = host; ; h = host) {
+    await h.ready;
+    if (h === host) return h; // a settings change may have replaced it meanwhile: wait for the new one too
+  }
+}
+
 // ---- training and the other requests --------------------------------------------------------------------------
 
 connection.onRequest(Requests.train, async (raw, token: CancellationToken): Promise<TrainResult> => {
@@ -216,8 +224,8 @@ connection.onRequest(Requests.detectColumns, async (raw): Promise<DetectColumnsR
 connection.onRequest(Requests.predictFile, async (raw): Promise<PredictFileResult> => {
   const params = checkParams(Requests.predictFile.method, predictFileParams, raw);
   if (!trusted()) throw new Error(`Cannot predict a file: ${RESTRICTED}`);
-  const model = host.model;
-  if (!model) throw new Error('No model yet: train one first.');
+  const model = (await settledHost()).model;
+  if (!model) throw new Error(host.lastError ?? 'No model yet: train one first.');
   const out = toPath(params.out);
   if (fs.existsSync(out)) throw new Error(`${out} already exists; Genre Lens never overwrites files.`);
   const job = runJob<PredictFileResult>({ kind: 'predict', model: model.dir, data: toPath(params.data), out, options: engineOptions() },
@@ -225,8 +233,8 @@ connection.onRequest(Requests.predictFile, async (raw): Promise<PredictFileResul
   return job.result;
 });
 
-connection.onRequest(Requests.getReport, () => {
-  const model = host.model;
+connection.onRequest(Requests.getReport, async () => {
+  const model = (await settledHost()).model;
   if (!model) return null;
   return readReport(model.dir); // size-bounded and validated: report.json may come from anywhere
 });

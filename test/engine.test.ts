@@ -132,7 +132,7 @@ test('eval and predict with a saved model; an unlabelled file is predicted', asy
   fs.writeFileSync(unlabelled, '{"title":"Blood Moon Manor","overview":"A cursed mansion where every scream summons the ghost."}\n');
   const warnings: string[] = [];
   const p = await predictFile(first.modelDir, unlabelled, { ...common(), onWarning: (w) => warnings.push(w) });
-  assert.ok(warnings.some((w) => /new\.jsonl: no poster column "poster", which the model in .* was trained with/.test(w)), warnings.join('\n'));
+  assert.ok(warnings.some((w) => /new\.jsonl: no poster column "poster" \(the model in .* was trained with it\)/.test(w)), warnings.join('\n'));
   assert.equal(p.predictions.length, 1);
   assert.equal(p.predictions[0].proba.length, 8);
   assert.equal(p.predictions[0].posterMissing, 'no poster given');

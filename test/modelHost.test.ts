@@ -27,8 +27,12 @@ const options = () => ({ imageEncoder: 'none' as const, cacheDir: path.join(work
 /** A row whose text no cache holds yet, so predicting it encodes (and takes a while). */
 let fresh = 0;
 const freshRow = (): MovieRow => ({ ...rows[0], text: `${rows[0].text} (fresh text ${++fresh})` });
-const until = async (cond: () => boolean | Promise<boolean>) => {
-  while (!(await cond())) await new Promise((r) => setTimeout(r, 20));
+/** Polls `cond` (at most ~60 s of polls, so a leak fails the test instead of hanging the suite). */
+const until = async (cond: () => boolean | Promise<boolean>, what = String(cond)) => {
+  for (let i = 0; !(await cond()); i++) {
+    if (i > 3000) assert.fail(`never true: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 };
 
 before(async () => {

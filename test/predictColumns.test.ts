@@ -54,7 +54,7 @@ test('predictFile reads the trained column: its probabilities equal those record
     onWarning: (m) => warnings.push(m) });
   assert.equal(p.data.columns.text, 'tagline');
   assert.deepEqual(p.predictions.map((x) => ({ line: x.row.range.start.line + 1, title: x.row.title, proba: x.proba })), recorded());
-  assert.ok(warnings.some((w) => /--text-column "overview" is ignored: .* trained with the text column "tagline"/.test(w)), warnings.join('\n'));
+  assert.ok(warnings.some((w) => /--text-column "overview" .*is ignored: .* trained with the text column "tagline"/.test(w)), warnings.join('\n'));
 });
 
 test('evalFile reads the trained column: its metrics equal the training-time evaluation of the same rows', async () => {
@@ -111,4 +111,29 @@ test('a daemon hover reads the trained column, right after start (waiting for th
     await conn.sendNotification('exit').catch(() => undefined);
     server.kill();
   }
+});
+
+test('an --eval file is read with the training file\'s columns, and a column excluded at training stays excluded', async () => {
+  const movies = await readDataset(path.join(repo, 'examples/movies.csv'));
+  // The training file has only `description`; the evaluation file also has `overview` (junk), which detection prefers,
+  // and a `poster` column, which the training excluded.
+  const rows = (header: string, cells: (r: (typeof movies.rows)[number]) => string[], keep: (i: number) => boolean) =>
+    [header, ...movies.rows.filter((_, i) => keep(i)).map((r) => cells(r).map(cell).join(','))].join('\n') + '\n';
+  const dir = path.join(work, 'eval-columns');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'train.csv'), rows('title,description,genres,poster',
+    (r) => [r.title, r.text, (r.genres ?? []).join('|'), 'p.jpg'], (i) => i % 4 !== 0));
+  fs.writeFileSync(path.join(dir, 'eval.csv'), rows('title,overview,description,genres,poster',
+    (r) => [r.title, 'Nothing to see here.', r.text, (r.genres ?? []).join('|'), 'p.jpg'], (i) => i % 4 === 0));
+  const r = await trainRun({ ...common(), data: path.join(dir, 'train.csv'), evalFile: path.join(dir, 'eval.csv'), out: path.join(dir, 'model'),
+    ablation: false, train: { maxRounds: 60, patience: 10 }, dataset: { columns: { poster: null } } });
+  assert.equal(r.manifest.dataset.columns.text, 'description');
+  assert.equal(r.manifest.dataset.columns.poster, null);
+  const p = await predictFile(r.modelDir, path.join(dir, 'eval.csv'), common());
+  assert.equal(p.data.columns.text, 'description');
+  assert.equal(p.data.columns.poster, null, 'excluded at training, so not detected when predicting');
+  assert.ok(p.predictions.every((x) => x.row.poster === null));
+  const evaluated = readReport(r.modelDir).evaluationRows;
+  assert.ok(evaluated);
+  assert.deepEqual(p.predictions.map((x) => x.proba), evaluated.map((e) => e.proba), 'scored at training on the trained column');
 });

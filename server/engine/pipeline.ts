@@ -1,16 +1,16 @@
 // One saved model ready to predict: its manifest and column mapping, the encoders it was trained with, the feature
 // extractor (with its embedding cache), the boosters and thresholds. Predict, eval and hovers all go through it.
 // dispose() is safe while predictions run: each holds a reference, and the last one to finish frees the resources.
-import type { Dataset, DatasetOptions, MovieRow, ParseOptions } from './data';
+import type { MovieRow } from './data';
 import type { EncoderIdentity } from './encoders/types';
 import { cacheDirOf, EngineOptions, loadEncoders, posterAccessOf } from './engineOptions';
 import { Encoders, FeatureExtractor, FeatureOptions } from './features';
 import type { Manifest } from '../../common/modelTypes';
 import { type LoadedModel, loadModel } from './modelFiles';
-import { ColumnUse, missingColumnsError, ModelColumns, parseWithModelColumns, readWithModelColumns } from './modelColumns';
+import type { ModelColumns } from './modelColumns';
 import { OneVsRestPredictor } from './trainer';
 
-async function disposeEncoders(enc: Encoders): Promise<void> {
+export async function disposeEncoders(enc: Encoders): Promise<void> {
   await enc.text.dispose();
   await enc.image?.dispose();
 }
@@ -56,7 +56,9 @@ export class ModelPipeline implements ModelColumns {
   /** Loads a model folder (or a store's current model) with the encoders it was trained with. */
   static async load(modelDir: string, options: EngineOptions): Promise<ModelPipeline> {
     const loaded = loadModel(modelDir);
-    const encoders = await loadModelEncoders(loaded.manifest, options);
+    const encoders = await loadModelEncoders(loaded.manifest, options).catch((e: unknown) => {
+      throw new Error(`${loaded.dir}: ${e instanceof Error ? e.message : String(e)}`);
+    });
     try {
       const extractor = new FeatureExtractor(encoders, cacheDirOf(options), posterAccessOf(options));
       const want = loaded.manifest.features;
@@ -81,22 +83,6 @@ export class ModelPipeline implements ModelColumns {
   /** The column per role the model was trained with (null = the role was excluded). */
   get columns(): Manifest['dataset']['columns'] {
     return this.manifest.dataset.columns;
-  }
-
-  /** Reads a data file with exactly the model's columns (`base`'s own columns are replaced). */
-  readDataset(file: string, base: DatasetOptions, use: ColumnUse): Promise<Dataset> {
-    return readWithModelColumns(file, base, this, use);
-  }
-
-  /** Parses text (an editor's document) with exactly the model's columns. */
-  parseText(text: string, options: ParseOptions, use: ColumnUse): Dataset {
-    return parseWithModelColumns(text, options, this, use);
-  }
-
-  /** Throws an error naming the file, the column and the model when `dataset` lacks a column the model needs. */
-  checkColumns(dataset: Pick<Dataset, 'file' | 'available'>, use: ColumnUse): void {
-    const missing = missingColumnsError(this, use, dataset.file, dataset.available);
-    if (missing) throw missing;
   }
 
   /** Probabilities and decisions for `rows` (read with the model's columns). Throws once the pipeline is disposed. */

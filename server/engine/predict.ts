@@ -26,7 +26,7 @@ async function predictWith(modelPath: string, dataFile: string, options: FileOpt
   const warn = options.onWarning ?? (() => undefined);
   const dir = resolveModelDir(modelPath);
   const model = { dir, columns: readManifest(dir).dataset.columns };
-  ignoredColumnWarnings(model, options.dataset?.columns).forEach(warn);
+  ignoredColumnWarnings(model, options.dataset?.columns, use).forEach(warn);
   const data = await readWithModelColumns(dataFile, datasetOptionsOf(options), model, use);
   data.issues.forEach((i) => warn(formatIssue(i)));
   absentColumnWarnings(model, data).forEach(warn);

@@ -59,6 +59,26 @@ function readLock(file: string): { text: string; mtimeMs: number } | null {
   }
 }
 
+/**
+ * Removes the lock file only if it still holds `text` (what was judged stale): it is first renamed aside — atomic, so
+ * two processes recovering the same lock cannot both act on it — and put back if another training took it meanwhile.
+ */
+function removeIfStill(file: string, text: string): void {
+  const aside = `${file}.stale-${process.pid}-${Date.now()}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch {
+    return; // gone already: the next attempt creates it
+  }
+  try {
+    if (fs.readFileSync(aside, 'utf8') !== text) fs.linkSync(aside, file); // not the stale one: give it back (never over a newer lock)
+  } catch {
+    // a newer lock is in place: that training goes on
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+}
+
 function heldMessage(store: string, file: string, info: LockInfo | null): string {
   const who = info ? `process ${info.pid} on ${info.host}, started ${info.startedAt} by ${info.by}` : 'a holder whose lock file cannot be read';
   return `${store}: another training is saving into this model store (${who}). Wait for it to finish or cancel it, ` +
@@ -89,8 +109,7 @@ export function lockStore(store: string, by: string): StoreLock {
     const stale = staleReason(info, held.mtimeMs);
     if (!stale) throw new Error(heldMessage(store, file, info));
     recovered = `${file}: took over the training lock left behind (${stale})`;
-    // Deleted only while it still holds what was judged stale (another training may have just taken it over).
-    if (readLock(file)?.text === held.text) fs.rmSync(file, { force: true });
+    removeIfStill(file, held.text);
   }
   throw new Error(`${store}: the training lock ${file} keeps changing; another training is starting — wait for it, then train again.`);
 }

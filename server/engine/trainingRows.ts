@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import { Dataset, formatIssue, MovieRow, readDataset } from './data';
 import { datasetOptionsOf, EngineOptions } from './engineOptions';
+import { absentColumnWarnings, readWithModelColumns } from './modelColumns';
 import type { Manifest } from '../../common/modelTypes';
 import { evalOverlap, overlapMessage } from './leakage';
 import { checkGenreCount, checkLabelsNotInput, checkTrainable, DEFAULT_MAX_GENRES } from './labelChecks';
@@ -52,7 +53,10 @@ export async function trainingRows(options: RowOptions, warn: (m: string) => voi
   let evalRows: MovieRow[];
   let evaluation: Manifest['evaluation'];
   if (options.evalFile) {
-    const evalData = await readDataset(options.evalFile, { ...datasetOptionsOf(options), columns: { ...options.dataset?.columns } });
+    // Read with the columns the model is trained on (detected in the training file, or given), not detected afresh.
+    const trained = { dir: path.dirname(path.resolve(options.data)), columns: data.columns, label: `the training file ${options.data}` };
+    const evalData = await readWithModelColumns(options.evalFile, datasetOptionsOf(options), trained, 'eval');
+    absentColumnWarnings(trained, evalData).forEach(warn);
     evalData.issues.forEach((i) => warn(formatIssue(i)));
     trainRows = labelled;
     evalRows = evalData.rows.filter((r) => r.genres !== null);
