@@ -48,9 +48,14 @@ function fileStamp(file: string): string {
   }
 }
 
+/** A model folder as loaded: its path and its manifest's stamp. */
+const modelStamp = (dir: string) => `${dir}@${fileStamp(path.join(dir, 'manifest.json'))}`;
+
 export class ModelHost {
   private served: (ServedModel & { pipeline: number }) | null = null;
+  /** The served model as loaded: `modelStamp(loadedDir)` then (null when nothing is served). */
   private loadedFrom: string | null = null;
+  private loadedDir: string | null = null;
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   private disposed = false;
@@ -77,18 +82,25 @@ export class ModelHost {
   }
 
   /**
-   * Loads the store's current model (if any) and reloads whenever the store's pointer changes. The pointer is polled
-   * (like fs.watchFile, but from a stamp taken before the first load, so a change during that load is not missed).
+   * Loads the store's current model (if any) and reloads whenever the store's pointer changes, or the served model's
+   * folder is replaced in place (`train --out <it> --overwrite`). Both are polled (like fs.watchFile, but from stamps
+   * taken before the first load, so a change during that load is not missed).
    */
   async start(): Promise<void> {
     if (this.disposed) return this.started();
     let seen = fileStamp(this.pointer);
     this.poll = setInterval(() => {
       const now = fileStamp(this.pointer);
-      if (now !== seen) this.reload().catch(() => undefined); // a pass records its own errors
+      if (now !== seen || this.servedChanged()) this.reload().catch(() => undefined); // a pass records its own errors
       seen = now;
     }, POLL_MS).unref();
     await this.reload().finally(this.started);
+  }
+
+  /** The served model's folder was replaced since it was loaded (its manifest is not the one loaded). */
+  private servedChanged(): boolean {
+    const dir = this.loadedDir;
+    return this.served !== null && dir !== null && !this.running && this.loadedFrom !== modelStamp(dir);
   }
 
   /**
@@ -117,23 +129,24 @@ export class ModelHost {
       if (!this.served) this.lastError = null; // no model yet; with one, keep serving it
       return;
     }
-    const stamp = `${dir}@${fileStamp(path.join(dir, 'manifest.json'))}`;
+    const stamp = modelStamp(dir);
     if (stamp === this.loadedFrom) return;
     const options = { ...this.options, dataset: undefined, prefetchPosters: undefined }; // documents are parsed here, not there
     try {
       const loaded = await this.client.load(dir, options);
       if (this.disposed) return this.client.release(loaded.pipeline);
-      this.swap({ dir: loaded.dir, manifest: loaded.manifest, pipeline: loaded.pipeline }, stamp, null);
+      this.swap({ dir: loaded.dir, manifest: loaded.manifest, pipeline: loaded.pipeline }, { dir, stamp }, null);
     } catch (e) {
       if (!this.disposed) this.swap(null, null, `Could not load the model in ${dir}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
   /** Serves `next`; the previous model is released, and freed once the hovers sent to it are answered. */
-  private swap(next: ModelHost['served'], stamp: string | null, error: string | null): void {
+  private swap(next: ModelHost['served'], from: { dir: string; stamp: string } | null, error: string | null): void {
     const old = this.served;
     this.served = next;
-    this.loadedFrom = stamp;
+    this.loadedFrom = from?.stamp ?? null;
+    this.loadedDir = from?.dir ?? null;
     this.lastError = error;
     if (old) this.client.release(old.pipeline);
     this.onChange();

@@ -1,6 +1,7 @@
 // Races around the daemon's model: disposing a pipeline while it predicts (the prediction completes, resources are
 // freed once, later predictions are refused), hovers during a model swap (old or new model, never an error), reloads
-// serialised and coalesced, dispose during a load, a prediction thread that dies, and a store that does not exist yet.
+// serialised and coalesced, dispose during a load, a prediction thread that dies, a store that does not exist yet,
+// and the served model folder replaced in place.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -8,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MovieRow, readDataset } from '../server/engine/data';
 import { readReport } from '../server/engine/modelFiles';
-import { selectModel } from '../server/engine/modelStore';
+import { selectModel, writeDirAtomic } from '../server/engine/modelStore';
 import { ModelPipeline } from '../server/engine/pipeline';
 import { trainRun } from '../server/engine/run';
 import { OneVsRestPredictor } from '../server/engine/trainer';
@@ -180,6 +181,27 @@ test('a host on a store that does not exist creates nothing, and loads the first
     fs.cpSync(store, later, { recursive: true });
     await until(() => served() !== null);
     assert.equal(served(), path.join(later, 'models', path.basename(first)));
+  } finally {
+    await host.dispose();
+  }
+  await until(async () => (await client.stats()).pipelines === 0);
+});
+
+test('the served model folder replaced in place (train --out <it> --overwrite) is reloaded without a pointer change', async () => {
+  const host = new ModelHost(store, options(), () => undefined, client);
+  try {
+    await host.start();
+    assert.equal(host.model?.dir, first);
+    const files: Record<string, string> = {};
+    for (const name of ['manifest.json', 'report.json', ...fs.readdirSync(path.join(first, 'boosters')).map((b) => `boosters/${b}`)]) {
+      files[name] = fs.readFileSync(path.join(first, name), 'utf8');
+    }
+    const manifest = JSON.parse(files['manifest.json']) as { genres: { threshold: number }[] };
+    manifest.genres[0].threshold = 0.123;
+    files['manifest.json'] = JSON.stringify(manifest);
+    writeDirAtomic(first, files, { overwrite: true });
+    await until(() => host.model?.manifest.genres[0].threshold === 0.123, `the replaced manifest is served (${host.lastError}, ${host.reloads} passes)`);
+    assert.equal(host.model?.dir, first);
   } finally {
     await host.dispose();
   }
