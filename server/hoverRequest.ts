@@ -7,7 +7,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { rowAt } from './engine/data';
 import type { DocumentDatasets } from './documents';
 import { escapeMarkdown, renderError, renderNoModel, renderPrediction } from './hover';
-import type { ModelHost } from './modelHost';
+import { type ModelHost, settledHost } from './modelHost';
 
 export interface HoverContext {
   documents: TextDocuments<TextDocument>;
@@ -26,18 +26,6 @@ export function signalOf(token: CancellationToken): AbortSignal {
   return ac.signal;
 }
 
-/** The current host once its load at start has finished; null when there is none or the hover was cancelled first. */
-async function readyHost(ctx: HoverContext, signal: AbortSignal): Promise<ModelHost | null> {
-  const cancelled = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-  for (let host = ctx.host(); host && !signal.aborted; ) {
-    await Promise.race([host.ready, cancelled]);
-    const now = ctx.host(); // a settings change may have made a new host meanwhile: wait for its model too
-    if (now === host) return signal.aborted ? null : host;
-    host = now;
-  }
-  return null;
-}
-
 export async function answerHover(params: HoverParams, token: CancellationToken, ctx: HoverContext): Promise<Hover | null> {
   const uri: unknown = params?.textDocument?.uri;
   const { line, character } = (params?.position ?? {}) as { line?: unknown; character?: unknown };
@@ -45,7 +33,7 @@ export async function answerHover(params: HoverParams, token: CancellationToken,
   const doc = ctx.documents.get(uri);
   if (!doc) return null;
   const signal = signalOf(token);
-  const host = await readyHost(ctx, signal);
+  const host = await settledHost(ctx.host, signal); // the first hovers wait for the model loaded at start
   if (!host) return null;
   const { dataset, tooLarge, columnError, columnNotes } = ctx.parsed.get(doc);
   if (tooLarge) {

@@ -51,6 +51,21 @@ function fileStamp(file: string): string {
 /** A model folder as loaded: its path and its manifest's stamp. */
 const modelStamp = (dir: string) => `${dir}@${fileStamp(path.join(dir, 'manifest.json'))}`;
 
+/**
+ * The host `current()` returns, once its first load has finished; a settings change may replace the host meanwhile,
+ * and then the new one is waited for too. Null without a host, or when `signal` aborts first.
+ */
+export async function settledHost(current: () => ModelHost | undefined, signal?: AbortSignal): Promise<ModelHost | null> {
+  const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+  for (let host = current(); host && !signal?.aborted; ) {
+    await Promise.race([host.ready, aborted]);
+    const now = current();
+    if (now === host) return signal?.aborted ? null : host;
+    host = now;
+  }
+  return null;
+}
+
 export class ModelHost {
   private served: (ServedModel & { pipeline: number }) | null = null;
   /** The served model as loaded: `modelStamp(loadedDir)` then (null when nothing is served). */

@@ -16,7 +16,7 @@ import { installProcessGuards, quietly } from './daemonErrors';
 import { DocumentDatasets } from './documents';
 import { answerHover } from './hoverRequest';
 import { JobCancelled, percentOf, runJob, RunningJob } from './jobs';
-import { HostOptions, ModelHost, summarize } from './modelHost';
+import { HostOptions, ModelHost, settledHost, summarize } from './modelHost';
 import { PredictClient } from './predictClient';
 import {
   DaemonSettings, DeleteOldModelsResult, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, Requests, TrainResult,
@@ -145,14 +145,6 @@ const datasetOf = (doc: TextDocument) => documentDatasets.get(doc).dataset;
 
 connection.onHover((params, token) => answerHover(params, token, { documents, parsed: hoverDocuments, host: () => host, trusted }));
 
-/** The current host once its first load has finished (a daemon started by a command gets its request at once). */
-async function settledHost(): Promise<ModelHost> {
-  for (let h = host; ; h = host) {
-    await h.ready;
-    if (h === host) return h; // a settings change may have replaced it meanwhile: wait for the new one too
-  }
-}
-
 // ---- training and the other requests --------------------------------------------------------------------------
 
 connection.onRequest(Requests.train, async (raw, token: CancellationToken): Promise<TrainResult> => {
@@ -224,7 +216,8 @@ connection.onRequest(Requests.detectColumns, async (raw): Promise<DetectColumnsR
 connection.onRequest(Requests.predictFile, async (raw): Promise<PredictFileResult> => {
   const params = checkParams(Requests.predictFile.method, predictFileParams, raw);
   if (!trusted()) throw new Error(`Cannot predict a file: ${RESTRICTED}`);
-  const model = (await settledHost()).model;
+  // A daemon started by a command gets this request at once: wait for the first model.
+  const model = (await settledHost(() => host))?.model;
   if (!model) throw new Error(host.lastError ?? 'No model yet: train one first.');
   const out = toPath(params.out);
   if (fs.existsSync(out)) throw new Error(`${out} already exists; Genre Lens never overwrites files.`);
@@ -234,7 +227,7 @@ connection.onRequest(Requests.predictFile, async (raw): Promise<PredictFileResul
 });
 
 connection.onRequest(Requests.getReport, async () => {
-  const model = (await settledHost()).model;
+  const model = (await settledHost(() => host))?.model;
   if (!model) return null;
   return readReport(model.dir); // size-bounded and validated: report.json may come from anywhere
 });

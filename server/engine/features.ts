@@ -47,6 +47,11 @@ export interface Encoders {
   image: ImageEncoder | null;
 }
 
+export async function disposeEncoders(enc: Encoders): Promise<void> {
+  await enc.text.dispose();
+  await enc.image?.dispose();
+}
+
 export interface FeatureOptions {
   /** Folder for the embedding cache and downloaded posters; null = no disk cache. */
   cacheDir: string | null;

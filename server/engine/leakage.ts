@@ -17,18 +17,24 @@ export function rowContentKey(row: Pick<MovieRow, 'title' | 'text'>): string | n
   return title || text ? `${title}\u0000${text}` : null;
 }
 
-function sameFile(a: string, b: string): boolean {
-  const ra = fs.realpathSync(a);
-  const rb = fs.realpathSync(b);
+/** The same file (path, link or hard link), or byte-identical copies (the sha256 of the bytes each was read from). */
+function sameFile(a: DatasetFile, b: DatasetFile): boolean {
+  const ra = fs.realpathSync(a.file);
+  const rb = fs.realpathSync(b.file);
   if (ra === rb) return true;
   const sa = fs.statSync(ra);
   const sb = fs.statSync(rb);
-  if (sa.dev === sb.dev && sa.ino === sb.ino) return true;
-  return sa.size === sb.size && fs.readFileSync(ra).equals(fs.readFileSync(rb));
+  return (sa.dev === sb.dev && sa.ino === sb.ino) || a.sha256 === b.sha256;
+}
+
+/** A dataset file and the sha256 of the bytes it was read from (Dataset.sha256). */
+export interface DatasetFile {
+  file: string;
+  sha256: string;
 }
 
 /** How far the evaluation rows overlap the training rows, or null when they do not. */
-export function evalOverlap(trainFile: string, evalFile: string, trainRows: readonly MovieRow[], evalRows: readonly MovieRow[]): EvalOverlap | null {
+export function evalOverlap(trainFile: DatasetFile, evalFile: DatasetFile, trainRows: readonly MovieRow[], evalRows: readonly MovieRow[]): EvalOverlap | null {
   const seen = new Set(trainRows.map(rowContentKey));
   const rows = evalRows.filter((r) => {
     const key = rowContentKey(r);

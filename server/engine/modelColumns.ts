@@ -4,6 +4,7 @@
 // poster column is predicted without it, with a warning (a missing poster is the method's "poster missing" input).
 import type { ColumnMapping, ColumnOverrides, ColumnRole, Dataset, DatasetOptions, ParseOptions } from './data';
 import { DatasetError, decodeDataset, formatOf, parseDataset, quoteText, readDataset, readDatasetBytes } from './data';
+import { columnKey } from './data/columns';
 import { readCsv } from './data/csv';
 import { readJson, readJsonl } from './data/json';
 import { SourceText } from './data/source';
@@ -35,7 +36,7 @@ const ROLES: ColumnRole[] = ['id', 'title', 'text', 'genres', 'poster'];
  * (and the genres when predicting) are detected or given as for any file. */
 const pinned = (role: ColumnRole, use: ColumnUse) => role === 'text' || role === 'title' || role === 'poster' || (role === 'genres' && use === 'eval');
 const FLAGS: Partial<Record<ColumnRole, string>> = { title: '--title-column', text: '--text-column', genres: '--genres-column', poster: '--poster-column' };
-const key = (name: string) => name.trim().toLowerCase(); // how columns.ts matches names
+const key = columnKey;
 
 /** A file must have the model's text column, and its genres column to evaluate; the other roles may be absent. */
 const needed = (role: ColumnRole, use: ColumnUse) => role === 'text' || (role === 'genres' && use === 'eval');

@@ -246,7 +246,3 @@ export function selectModel(store: string, modelDir: string): string {
   writePointer(store, `models/${name}`, [...(pointerOf(store)?.pinned ?? []), `models/${name}`]);
   return path.join(store, 'models', name);
 }
-
-export function sha256File(file: string): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}

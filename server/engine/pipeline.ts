@@ -4,16 +4,10 @@
 import type { MovieRow } from './data';
 import type { EncoderIdentity } from './encoders/types';
 import { cacheDirOf, EngineOptions, loadEncoders, posterAccessOf } from './engineOptions';
-import { Encoders, FeatureExtractor, FeatureOptions } from './features';
+import { disposeEncoders, Encoders, FeatureExtractor, FeatureOptions } from './features';
 import type { Manifest } from '../../common/modelTypes';
 import { type LoadedModel, loadModel } from './modelFiles';
-import type { ModelColumns } from './modelColumns';
 import { OneVsRestPredictor } from './trainer';
-
-export async function disposeEncoders(enc: Encoders): Promise<void> {
-  await enc.text.dispose();
-  await enc.image?.dispose();
-}
 
 /** The encoders a saved model was trained with; throws if this machine cannot reproduce them. */
 export async function loadModelEncoders(manifest: Manifest, options: EngineOptions): Promise<Encoders> {
@@ -44,7 +38,7 @@ export interface RowResult {
 
 export type PredictRowsOptions = Pick<FeatureOptions, 'signal' | 'downloadPosters' | 'onProgress'>;
 
-export class ModelPipeline implements ModelColumns {
+export class ModelPipeline {
   private refs = 0;
   private disposed = false;
   private freed: Promise<void> | null = null;
@@ -78,11 +72,6 @@ export class ModelPipeline implements ModelColumns {
 
   get manifest(): Manifest {
     return this.loaded.manifest;
-  }
-
-  /** The column per role the model was trained with (null = the role was excluded). */
-  get columns(): Manifest['dataset']['columns'] {
-    return this.manifest.dataset.columns;
   }
 
   /** Probabilities and decisions for `rows` (read with the model's columns). Throws once the pipeline is disposed. */

@@ -3,7 +3,7 @@
 // not be used become located warnings.
 import { MovieRow, quoteText } from './data';
 import { cacheDirOf, EngineOptions, loadEncoders, posterAccessOf, RunProgress } from './engineOptions';
-import { FeatureExtractor, Features } from './features';
+import { disposeEncoders, FeatureExtractor, Features } from './features';
 import type { EncoderIdentity, FeatureLayout } from '../../common/modelTypes';
 
 export interface TrainEvalFeatures {
@@ -51,7 +51,6 @@ export async function trainEvalFeatures(options: EngineOptions & { signal?: Abor
     return { train: rowsOf(all, 0, trainRows.length), eval: rowsOf(all, trainRows.length, evalRows.length), layout: extractor.layout,
       encoders: extractor.identities(), posterReasons: all.posterReasons };
   } finally {
-    await encoders.text.dispose();
-    await encoders.image?.dispose();
+    await disposeEncoders(encoders);
   }
 }

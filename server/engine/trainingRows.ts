@@ -61,7 +61,7 @@ export async function trainingRows(options: RowOptions, warn: (m: string) => voi
     trainRows = labelled;
     evalRows = evalData.rows.filter((r) => r.genres !== null);
     evaluation = { kind: 'file', path: path.resolve(options.evalFile), sha256: sha256Of(evalData), rows: evalRows.length };
-    const overlap = evalOverlap(options.data, options.evalFile, trainRows, evalRows);
+    const overlap = evalOverlap({ file: options.data, sha256: sha256Of(data) }, { file: options.evalFile, sha256: sha256Of(evalData) }, trainRows, evalRows);
     if (overlap && !options.allowEvalOverlap) throw new Error(overlapMessage(options.evalFile, overlap, false));
     if (overlap) {
       evaluation.overlap = overlap;

@@ -13,7 +13,9 @@ export const COLUMN_ALIASES: Record<ColumnRole, string[]> = {
   poster: ['poster', 'poster_path', 'poster_url', 'image', 'image_url', 'img', 'cover'],
 };
 
-const key = (name: string) => name.trim().toLowerCase();
+/** How column names are matched: trimmed, case-insensitive. */
+export const columnKey = (name: string) => name.trim().toLowerCase();
+const key = columnKey;
 
 /** Throws a DatasetError (at 1:1) for a missing text column or an override naming no column. */
 export function detectColumns(available: string[], overrides: ColumnOverrides, src: SourceText): ColumnMapping {
