@@ -3,22 +3,20 @@
 // and hovers rows in CSV (incl. a quoted multi-line field), JSON and JSONL documents, saved and unsaved.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection, Hover, MarkupContent, ProtocolConnection, StreamMessageReader, StreamMessageWriter,
-} from 'vscode-languageserver-protocol/node';
+import type { Hover, MarkupContent, ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { escapeMarkdown } from '../server/hover';
 import { ModelState, Notifications, Requests } from '../common/protocol';
+import { DaemonProcess, startDaemon } from './daemonProcess';
 import { needsShared, shared } from './sharedDir';
 
 const repo = path.resolve(__dirname, '..');
 const sharedModels = shared('models'); // optional: without it posters are encoded by the bundled nsfwjs fallback
 let work: string;
-let server: ChildProcess;
+let daemon: DaemonProcess;
 let conn: ProtocolConnection;
 const progress: { token: string | number; value: { kind: string; percentage?: number; message?: string; cancellable?: boolean } }[] = [];
 const states: ModelState[] = [];
@@ -26,29 +24,19 @@ const states: ModelState[] = [];
 before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-daemon-'));
   fs.cpSync(path.join(repo, 'examples'), path.join(work, 'data'), { recursive: true });
-  server = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(repo, 'server/cli.ts'), 'serve', '--stdio'], {
-    cwd: work, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GENRE_LENS_CACHE: path.join(work, 'cache') },
-  });
-  conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-  conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.onNotification('$/progress', (p: (typeof progress)[number]) => void progress.push(p));
-  conn.onNotification(Notifications.status, (s) => void states.push(s));
-  conn.onNotification('window/logMessage', () => undefined);
-  conn.listen();
   const useOnnx = !needsShared('models/mobilenetv2-12-int8.onnx');
-  await conn.sendRequest('initialize', {
-    processId: process.pid, rootUri: pathToFileURL(work).href, workspaceFolders: [{ uri: pathToFileURL(work).href, name: 'w' }],
-    capabilities: { window: { workDoneProgress: true }, textDocument: { hover: { contentFormat: ['markdown'] } } },
+  daemon = await startDaemon(work, {
     initializationOptions: { trusted: true, ...(useOnnx ? { modelsDirectory: sharedModels } : { imageEncoder: 'nsfwjs' }) },
+    setup: (c) => {
+      c.onNotification('$/progress', (p: (typeof progress)[number]) => void progress.push(p));
+      c.onNotification(Notifications.status, (s) => void states.push(s));
+    },
   });
-  await conn.sendNotification('initialized', {});
+  conn = daemon.conn;
 });
 
 after(async () => {
-  await conn.sendRequest('shutdown').catch(() => undefined);
-  await conn.sendNotification('exit').catch(() => undefined);
-  conn.dispose();
-  server.kill();
+  await daemon.stop();
   fs.rmSync(work, { recursive: true, force: true });
 });
 

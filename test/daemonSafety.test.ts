@@ -4,20 +4,19 @@
 // Request params are checked (an error names the request and the field); a stray rejection never kills the daemon.
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  createProtocolConnection, Hover, MarkupContent, ProtocolConnection, StreamMessageReader, StreamMessageWriter,
-} from 'vscode-languageserver-protocol/node';
+import type { Hover, MarkupContent, ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { Requests } from '../common/protocol';
 import { validateSettings } from '../server/settings';
 import { checkParams, deleteOldModelsParams, predictFileParams, selectModelParams, trainParams } from '../server/requestSchemas';
 import { MAX_HOVER_ROWS, tooLargeForHovers } from '../server/documents';
+import { startDaemon as startDaemonProcess } from './daemonProcess';
 
 const repo = path.resolve(__dirname, '..');
 
@@ -33,33 +32,22 @@ interface Daemon {
 async function startDaemon(initializationOptions: unknown, { showMessageRequest = true } = {}): Promise<Daemon> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-safety-'));
   fs.cpSync(path.join(repo, 'examples'), path.join(work, 'data'), { recursive: true });
-  const server: ChildProcess = spawn(process.execPath,
-    ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(repo, 'server/cli.ts'), 'serve', '--stdio'],
-    { cwd: work, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GENRE_LENS_CACHE: path.join(work, 'cache') } });
-  const conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   const messages: string[] = [];
-  conn.onRequest('window/workDoneProgress/create', () => null);
-  if (showMessageRequest) {
-    conn.onRequest('window/showMessageRequest', (m: { message: string }) => {
-      messages.push(m.message);
-      return null;
-    });
-  }
-  conn.onNotification('window/showMessage', (m: { message: string }) => void messages.push(m.message));
-  for (const n of ['$/progress', 'genreLens/status', 'window/logMessage']) conn.onNotification(n, () => undefined);
-  conn.listen();
-  server.once('exit', () => conn.dispose()); // a daemon that dies fails the pending request instead of hanging the test
-  await conn.sendRequest('initialize', {
-    processId: process.pid, rootUri: pathToFileURL(work).href, workspaceFolders: [{ uri: pathToFileURL(work).href, name: 'w' }],
-    capabilities: { window: { workDoneProgress: true }, textDocument: { hover: { contentFormat: ['markdown'] } } }, initializationOptions,
+  const { conn, stop } = await startDaemonProcess(work, {
+    initializationOptions,
+    setup: (c) => {
+      if (showMessageRequest) {
+        c.onRequest('window/showMessageRequest', (m: { message: string }) => {
+          messages.push(m.message);
+          return null;
+        });
+      }
+      c.onNotification('window/showMessage', (m: { message: string }) => void messages.push(m.message));
+    },
   });
-  await conn.sendNotification('initialized', {});
   return {
     conn, work, messages, async stop() {
-      await conn.sendRequest('shutdown').catch(() => undefined);
-      await conn.sendNotification('exit').catch(() => undefined);
-      conn.dispose();
-      server.kill();
+      await stop();
       fs.rmSync(work, { recursive: true, force: true });
     },
   };

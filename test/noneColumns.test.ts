@@ -3,45 +3,30 @@
 // while an absent key still means "detect it". Text and genres cannot be left out.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { createProtocolConnection, ProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import type { ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { Requests } from '../common/protocol';
 import { buildDaemonSettings } from '../client/settings';
 import { checkParams, trainParams } from '../server/requestSchemas';
 import { validateSettings } from '../server/settings';
+import { DaemonProcess, startDaemon } from './daemonProcess';
 
 const repo = path.resolve(__dirname, '..');
 let work: string;
-let server: ChildProcess;
+let daemon: DaemonProcess;
 let conn: ProtocolConnection;
 
 before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-none-columns-'));
   fs.cpSync(path.join(repo, 'examples'), path.join(work, 'data'), { recursive: true });
-  server = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(repo, 'server/cli.ts'), 'serve', '--stdio'], {
-    cwd: work, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GENRE_LENS_CACHE: path.join(work, 'cache') },
-  });
-  conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-  conn.onRequest('window/workDoneProgress/create', () => null);
-  for (const n of ['$/progress', 'genreLens/status', 'window/logMessage', 'window/showMessage']) conn.onNotification(n, () => undefined);
-  conn.listen();
-  server.once('exit', () => conn.dispose()); // a daemon that dies fails the pending request instead of hanging the test
-  await conn.sendRequest('initialize', {
-    processId: process.pid, rootUri: pathToFileURL(work).href, workspaceFolders: [{ uri: pathToFileURL(work).href, name: 'w' }],
-    capabilities: { window: { workDoneProgress: true } }, initializationOptions: { trusted: true, imageEncoder: 'none' },
-  });
-  await conn.sendNotification('initialized', {});
+  daemon = await startDaemon(work, { initializationOptions: { trusted: true, imageEncoder: 'none' }, capabilities: { window: { workDoneProgress: true } } });
+  conn = daemon.conn;
 });
 
 after(async () => {
-  await conn.sendRequest('shutdown').catch(() => undefined);
-  await conn.sendNotification('exit').catch(() => undefined);
-  conn.dispose();
-  server.kill();
+  await daemon.stop();
   fs.rmSync(work, { recursive: true, force: true });
 });
 

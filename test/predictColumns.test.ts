@@ -3,16 +3,16 @@
 // report.json at training time. A file lacking the trained column is a clear error naming it, the file and the model.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createProtocolConnection, Hover, MarkupContent, ProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
+import type { Hover, MarkupContent } from 'vscode-languageserver-protocol/node';
 import { readDataset } from '../server/engine/data';
 import { readReport } from '../server/engine/modelFiles';
 import { evalFile, predictFile, trainRun } from '../server/engine/run';
 import type { Report } from '../common/modelTypes';
+import { startDaemon } from './daemonProcess';
 
 const repo = path.resolve(__dirname, '..');
 let work: string;
@@ -80,16 +80,8 @@ test('a file lacking the trained column is an error naming the column, the file 
 });
 
 test('a daemon hover reads the trained column, right after start (waiting for the model), and names a missing one', async () => {
-  const server: ChildProcess = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(repo, 'server/cli.ts'), 'serve', '--stdio'],
-    { cwd: work, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GENRE_LENS_CACHE: path.join(work, 'cache') } });
-  const conn: ProtocolConnection = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
-  for (const n of ['$/progress', 'genreLens/status', 'window/logMessage', 'window/showMessage']) conn.onNotification(n, () => undefined);
-  conn.listen();
-  server.once('exit', () => conn.dispose());
+  const { conn, stop } = await startDaemon(work, { capabilities: {}, initializationOptions: { imageEncoder: 'none', columns: { text: 'overview' } } });
   try {
-    await conn.sendRequest('initialize', { processId: process.pid, rootUri: pathToFileURL(work).href, capabilities: {},
-      initializationOptions: { imageEncoder: 'none', columns: { text: 'overview' } } });
-    await conn.sendNotification('initialized', {});
     const open = async (rel: string) => {
       const uri = pathToFileURL(path.join(work, rel)).href;
       await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'csv', version: 1, text: fs.readFileSync(path.join(work, rel), 'utf8') } });
@@ -107,9 +99,7 @@ test('a daemon hover reads the trained column, right after start (waiting for th
     const moviesUri = await open('data/movies.csv');
     assert.match((await hover(moviesUri, 1)).value, /cannot predict this row: .*movies\\\.csv: the model in .* was trained with the text column &quot;tagline&quot;/);
   } finally {
-    await conn.sendRequest('shutdown').catch(() => undefined);
-    await conn.sendNotification('exit').catch(() => undefined);
-    server.kill();
+    await stop();
   }
 });
 
