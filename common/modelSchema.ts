@@ -12,6 +12,8 @@ const text = z.string().max(100_000);
 const identity = z.looseObject({
   kind: z.enum(['text', 'image']), id: text, version: text, dim: z.int().positive().max(1_000_000),
   weightsSha256: text, source: text, preprocess: text, fallback: z.boolean(),
+  revision: text.optional(),
+  files: z.array(z.looseObject({ path: text, sha256: z.string().regex(/^[0-9a-f]{64}$/) })).max(100).optional(),
 });
 const average = z.looseObject({ precision: z.number(), recall: z.number(), f1: z.number(), support: z.number() });
 const block = z.looseObject({ offset: count, dim: count });

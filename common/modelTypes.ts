@@ -73,6 +73,10 @@ export interface EncoderIdentity {
   preprocess: string;
   /** True for a degraded stand-in used only because the preferred encoder was unavailable. */
   fallback: boolean;
+  /** Hub-downloaded encoders: the repository commit (or requested revision) the files came from. */
+  revision?: string;
+  /** Hub-downloaded encoders: every file loaded, with its sha256 (a model predicts only with these exact files). */
+  files?: { path: string; sha256: string }[];
 }
 
 /** Where each block sits in a feature row. */
