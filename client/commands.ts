@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressReport } from 'vscode-languageclient/node';
 import { ColumnSettings, ModelState, Requests, TrainParams } from '../common/protocol';
 import type { Daemon } from './daemonClient';
-import { DATA_EXCLUDE, DATA_GLOB, predictionsPath } from './format';
+import { DATA_EXCLUDE, DATA_GLOB, fallbackNote, predictionsPath } from './format';
 
 const isData = (uri: vscode.Uri) => /\.(csv|tsv|json|jsonl|ndjson)$/i.test(uri.fsPath);
 
@@ -87,7 +87,8 @@ async function train(daemon: Daemon, log: vscode.LogOutputChannel, uri?: vscode.
     let last = 0;
     const sub = client.onProgress(WorkDoneProgress.type, token, (v) => {
       if (v.kind === 'end') return;
-      const pct = (v as WorkDoneProgressBegin | WorkDoneProgressReport).percentage ?? last;
+      // The message names the phase (an encoder download in MB: `downloading onnx/model.onnx 12.3/90.4 MB`).
+      const pct = Math.max(last, (v as WorkDoneProgressBegin | WorkDoneProgressReport).percentage ?? last);
       progress.report({ increment: pct - last, message: v.message });
       last = pct;
     });
@@ -104,8 +105,10 @@ async function train(daemon: Daemon, log: vscode.LogOutputChannel, uri?: vscode.
   if (!r) return;
   // Shown after the progress notification has closed, so it does not keep the progress on screen.
   r.warnings.forEach((w) => log.warn(w));
-  void vscode.window.showInformationMessage(`Genre model ready: micro-F1 ${r.model.microF1.toFixed(3)}, macro-F1 ${r.model.macroF1.toFixed(3)}` +
-    ` on ${r.model.evalRows} evaluation rows.${r.warnings.length ? ` ${r.warnings.length} warning(s) in the log.` : ''}`, 'Show Report')
+  const fallback = fallbackNote(r.model); // a bundled stand-in encoder was used: say so as a warning
+  const message = `Genre model ready: micro-F1 ${r.model.microF1.toFixed(3)}, macro-F1 ${r.model.macroF1.toFixed(3)}` +
+    ` on ${r.model.evalRows} evaluation rows.${r.warnings.length ? ` ${r.warnings.length} warning(s) in the log.` : ''}`;
+  void (fallback ? vscode.window.showWarningMessage(`${message} ${fallback}`, 'Show Report') : vscode.window.showInformationMessage(message, 'Show Report'))
     .then((open) => open && vscode.commands.executeCommand('genreLens.showReport'));
 }
 

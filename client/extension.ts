@@ -71,9 +71,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   let lastState: ModelState = { state: 'none', store: '' };
   const showState = (s: ModelState) => {
     lastState = s;
-    const { text, tooltip } = statusText(s);
+    const { text, tooltip, warning } = statusText(s);
     status.text = text;
     status.tooltip = tooltip;
+    // A model trained with a fallback encoder: the warning colours (statusText says which encoder and how to fix it).
+    status.backgroundColor = warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     status.command = s.state === 'none' ? 'genreLens.train' : 'genreLens.showReport';
     status.show();
     void vscode.commands.executeCommand('setContext', 'genreLens.training', s.state === 'training');

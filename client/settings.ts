@@ -14,11 +14,12 @@ export interface Inspected {
 /** Settings only the user (or the machine) may set; workspace and folder values are ignored. */
 export const MACHINE_SETTINGS = [
   'modelsDirectory', 'imageModelUrl', 'modelStore', 'cacheDirectory', 'posterBaseUrl', 'prefetchPosters', 'allowPrivateNetwork',
-  'posterRoots',
+  'posterRoots', 'hubUrl', 'downloadModels',
 ] as const;
 
-/** Settings a workspace may set (they change how a model is trained, never what is read or fetched). */
-export const WORKSPACE_SETTINGS = ['imageEncoder', 'columns', 'seed', 'keepModels'] as const;
+/** Settings a workspace may set (they change how a model is trained, never what is read or where it is fetched from:
+ * the encoders' download locations are the registry's or the user's hubUrl, and downloadModels is the user's). */
+export const WORKSPACE_SETTINGS = ['textEncoder', 'imageEncoder', 'columns', 'seed', 'keepModels'] as const;
 
 /** The user's value (or the default) for a machine-scoped setting. */
 export function machineValue(i: Inspected | undefined): unknown {
@@ -48,6 +49,7 @@ export function buildDaemonSettings(inspect: (key: string) => Inspected | undefi
     ...raw,
     modelsDirectory: orUndefined(raw.modelsDirectory) ?? orUndefined(ctx.env.GENRE_LENS_MODELS),
     imageModelUrl: orUndefined(raw.imageModelUrl),
+    hubUrl: orUndefined(raw.hubUrl), // the daemon then uses $HF_ENDPOINT or https://huggingface.co
     modelStore: orUndefined(raw.modelStore),
     cacheDirectory: orUndefined(raw.cacheDirectory) ?? orUndefined(ctx.env.GENRE_LENS_CACHE) ?? ctx.defaultCache,
     posterBaseUrl: orUndefined(raw.posterBaseUrl),

@@ -15,10 +15,16 @@ export interface ColumnSettings {
 
 /** Settings the client passes at start (initializationOptions) and on change (workspace/didChangeConfiguration). */
 export interface DaemonSettings {
-  /** 'onnx' = ImageNet MobileNetV2 (falls back to the bundled nsfwjs model when absent), 'nsfwjs', or 'none'. */
-  imageEncoder?: 'onnx' | 'nsfwjs' | 'none';
-  /** Folder holding mobilenetv2-12-int8.onnx. */
+  /** 'minilm' = all-MiniLM-L6-v2 (downloaded once; the bundled USE-Lite with a warning when it cannot be had), 'use-lite'. */
+  textEncoder?: 'minilm' | 'use-lite';
+  /** 'mobilenetv2' (or its synonym 'onnx') = ImageNet MobileNetV2 (the bundled nsfwjs model when it cannot be had), 'nsfwjs', 'none'. */
+  imageEncoder?: 'mobilenetv2' | 'onnx' | 'nsfwjs' | 'none';
+  /** Folder holding the encoders' files: mobilenetv2-12-int8.onnx and <repo>/<file> (Xenova/all-MiniLM-L6-v2/...). */
   modelsDirectory?: string;
+  /** Hugging Face hub (or mirror) URL; unset: $HF_ENDPOINT or https://huggingface.co. */
+  hubUrl?: string;
+  /** Encoder weights may be downloaded (default true); never in Restricted Mode (`trusted` false) whatever this says. */
+  downloadModels?: boolean;
   /** URL of the ONNX image model, downloaded once and sha256-checked. */
   imageModelUrl?: string;
   /** Model store folder; default `.genre-lens` in the first workspace folder. */
@@ -53,6 +59,13 @@ export interface TrainParams extends WorkDoneProgressParams {
   skipAblation?: boolean;
 }
 
+/** An encoder a model was trained with, as the status bar shows it. */
+export interface EncoderSummary {
+  id: string;
+  /** A degraded stand-in used because the chosen encoder could not be had. */
+  fallback: boolean;
+}
+
 export interface ModelSummary {
   dir: string;
   createdAt: string;
@@ -62,6 +75,8 @@ export interface ModelSummary {
   macroF1: number;
   samplesF1: number;
   evalRows: number;
+  /** The model's encoders (the status bar warns when one is a fallback). */
+  encoders: { text: EncoderSummary; image: EncoderSummary | null };
 }
 
 export interface TrainResult {
@@ -71,6 +86,7 @@ export interface TrainResult {
 
 export type ModelState =
   | { state: 'none'; store: string }
+  /** phase: what the run is doing now, e.g. `encoding text 120/500` or `downloading onnx/model.onnx 12.3/90.4 MB`. */
   | { state: 'training'; percent: number; phase: string; model: ModelSummary | null }
   | { state: 'ready'; model: ModelSummary }
   | { state: 'error'; message: string; model: ModelSummary | null };

@@ -38,16 +38,49 @@ function facts(r: Report): Node {
   const ev = run.evaluation.kind === 'file' ? `file ${run.evaluation.path} (${run.evaluation.rows} rows)` : `${Math.round(run.evaluation.fraction * 100)}% held out, stratified (${run.evaluation.rows} rows)`;
   const overlap = run.evaluation.kind === 'file' ? run.evaluation.overlap : undefined;
   const leak = overlap ? `; ${overlap.sameFile ? 'the training file itself, ' : ''}${overlap.rows} rows also in training: metrics are optimistic` : '';
-  const enc = (e: Report['run']['encoders']['text'] | null) => (e ? `${e.id} ${e.version} (${e.dim}-d${e.fallback ? ', fallback' : ''})` : 'none');
   const rows: [string, string][] = [
     ['Dataset', run.dataset.path], ['Rows', `${run.dataset.rows} (${run.dataset.trainRows} for training, ${run.dataset.unlabeledRows} without genres)`],
-    ['Evaluation', ev + leak], ['Text encoder', enc(run.encoders.text)], ['Poster encoder', enc(run.encoders.image)],
+    ['Evaluation', ev + leak],
     ['Posters missing', `${run.posters.missingTrain} training rows, ${run.posters.missingEval} evaluation rows`],
     ['Seed', String(run.seed)], ['Training time', `${run.trainingSeconds.toFixed(1)} s`], ['Trained', new Date(run.createdAt).toLocaleString()],
   ];
   const dl = el('dl', { className: 'facts' });
   for (const [k, v] of rows) dl.append(el('dt', { text: k }), el('dd', { text: v }));
   return dl;
+}
+
+type Encoder = Report['run']['encoders']['text'];
+/** The encoders as recorded (a report.json written elsewhere may lack them: it is checked only structurally). */
+const encodersOf = (r: Report): Partial<Report['run']['encoders']> => r.run.encoders ?? {};
+const REFERENCE = { text: 'all-MiniLM-L6-v2', poster: 'ImageNet MobileNetV2' };
+
+/** Which encoders the model used: id, revision (or version), dimension, where the weights came from, and fallbacks marked. */
+function encoderTable(r: Report): Node {
+  const { text, image } = encodersOf(r);
+  const head = el('tr', {}, ...['', 'encoder', 'revision / version', 'dim', 'weights from', ''].map((t) => el('th', { text: t })));
+  const row = (role: string, e: Encoder | null | undefined) => {
+    if (!e) {
+      const none = el('td', { text: e === null ? 'none (text only)' : 'not recorded', className: 'muted' });
+      none.colSpan = 5;
+      return el('tr', {}, el('th', { text: role }), none);
+    }
+    const mark = e.fallback ? el('span', { className: 'badge warn', text: '⚠ fallback' }) : el('span', { className: 'muted', text: 'as chosen' });
+    return el('tr', { className: e.fallback ? 'fallback' : '' }, el('th', { text: role }), el('td', { text: e.id }),
+      el('td', { text: e.revision ?? e.version, className: 'mono' }), el('td', { text: String(e.dim), className: 'num' }),
+      el('td', { text: e.source, className: 'source' }), el('td', {}, mark));
+  };
+  return el('table', { className: 'report compact encoders' }, el('thead', {}, head), el('tbody', {}, row('text', text), row('poster', image)));
+}
+
+/** A banner above everything when a fallback encoder stood in for the chosen one (null otherwise). */
+function fallbackBanner(r: Report): Node | null {
+  const { text, image } = encodersOf(r);
+  const used = [...(text?.fallback ? [`${text.id} instead of ${REFERENCE.text}`] : []), ...(image?.fallback ? [`${image.id} instead of ${REFERENCE.poster}`] : [])];
+  if (!used.length) return null;
+  return el('p', { className: 'banner warn', text: `⚠ Trained with a fallback encoder: ${used.join('; ')}, so these results are below ` +
+    'what the method reaches (unless it was chosen, the warnings at the end say why the reference encoder could not be had). ' +
+    'Allow the download (a trusted workspace, genreLens.downloadModels, the network or genreLens.hubUrl) or put the files in ' +
+    'genreLens.modelsDirectory, then train again.' });
 }
 
 type Col = { key: string; label: string; num: boolean };
@@ -176,7 +209,9 @@ function render(report: Report | null, model: string | null): void {
   app.replaceChildren(
     el('header', {}, el('h1', { text: 'Genre Report' }), exportButtons),
     el('p', { className: 'muted', text: model ?? '' }),
+    ...[fallbackBanner(report)].filter((n): n is Node => n !== null),
     section('Run', facts(report)),
+    section('Encoders', encoderTable(report)),
     section('Classification report', el('p', { className: 'muted', text: 'Click a column to sort. Each genre has its own threshold, chosen on out-of-fold predictions of the training rows.' }), reportTable(report)),
     section('Text vs poster: F1 per genre', ablationChart(report)),
     section('Confusion matrices (rows: actual, columns: predicted)', confusionGrid(report)),
@@ -199,7 +234,8 @@ function standaloneHtml(): string {
   }).join('\n');
   const theme = getComputedStyle(document.documentElement);
   const vars = ['--vscode-foreground', '--vscode-editor-background', '--vscode-font-family', '--vscode-charts-blue', '--vscode-charts-red',
-    '--vscode-panel-border', '--vscode-descriptionForeground', '--vscode-button-background', '--vscode-button-foreground']
+    '--vscode-panel-border', '--vscode-descriptionForeground', '--vscode-button-background', '--vscode-button-foreground',
+    '--vscode-editorWarning-foreground', '--vscode-inputValidation-warningBackground', '--vscode-editor-font-family']
     .map((v) => `${v}: ${theme.getPropertyValue(v)};`).join(' ');
   const body = app.cloneNode(true) as HTMLElement;
   body.querySelectorAll('button').forEach((b) => b.remove());

@@ -15,7 +15,11 @@ import { EngineOptions, evalFile, predictFile, RunProgress, trainRun } from './e
 interface CommonFlags {
   models?: string;
   modelUrl?: string;
-  imageEncoder?: 'onnx' | 'nsfwjs' | 'none';
+  /** train only: the encoders of eval and predict are the model's. */
+  textEncoder?: 'minilm' | 'use-lite';
+  imageEncoder?: 'mobilenetv2' | 'onnx' | 'nsfwjs' | 'none';
+  hubUrl?: string;
+  offline?: boolean;
   cache?: string;
   noCache?: boolean;
   posterBaseUrl?: string;
@@ -31,21 +35,28 @@ interface CommonFlags {
 
 /** The engine options of the flags; first checks the folder environment variables they leave in use (before any work). */
 function engineOptions(f: CommonFlags): EngineOptions {
-  checkEnvFolders({ models: !f.models && (f.imageEncoder ?? 'onnx') === 'onnx', cache: f.cache === undefined });
+  const bundledOnly = f.textEncoder === 'use-lite' && ['nsfwjs', 'none'].includes(f.imageEncoder ?? 'mobilenetv2');
+  checkEnvFolders({ models: !f.models && !bundledOnly, cache: f.cache === undefined });
   const columns: ColumnOverrides = {};
   if (f.titleColumn) columns.title = f.titleColumn;
   if (f.textColumn) columns.text = f.textColumn;
   if (f.genresColumn) columns.genres = f.genresColumn;
   if (f.posterColumn) columns.poster = f.posterColumn;
   return {
-    modelsDir: f.models, imageModelUrl: f.modelUrl, imageEncoder: f.imageEncoder,
-    cacheDir: f.cache ?? undefined,
+    modelsDir: f.models, imageModelUrl: f.modelUrl, textEncoder: f.textEncoder, imageEncoder: f.imageEncoder, hubUrl: f.hubUrl,
+    cacheDir: f.cache ?? undefined, ...(f.offline ? { allowDownloads: false } : {}),
     dataset: { columns, posterBaseUrl: f.posterBaseUrl },
     posterRoots: f.posterRoot, allowPrivateNetwork: f.allowPrivateNetwork,
   };
 }
 
-/** Progress bars on stderr (one bar per phase), silent when stderr is not a terminal or --no-progress. */
+/** `12.3/90.4 MB`, or in kB for a file under a megabyte. */
+function sizeOf(done: number, total: number): string {
+  const [unit, div] = total >= 1e6 ? ['MB', 1e6] : ['kB', 1e3];
+  return `${(done / div).toFixed(1)}/${(total / div).toFixed(1)} ${unit}`;
+}
+
+/** Progress bars on stderr (one bar per phase, one per downloaded file, in MB), silent when stderr is not a terminal or --no-progress. */
 function progressReporter(enabled: boolean) {
   const show = enabled && process.stderr.isTTY;
   let bar: cliProgress.SingleBar | null = null;
@@ -54,21 +65,29 @@ function progressReporter(enabled: boolean) {
     bar?.stop();
     bar = null;
   };
+  const payload = (p: RunProgress) => ({ detail: p.detail ?? '', size: sizeOf(p.done ?? 0, p.total ?? 0) });
   const onProgress = (p: RunProgress) => {
-    if (p.phase !== phase) {
+    const key = p.phase === 'downloading' ? `${p.phase} ${p.detail ?? ''}` : p.phase;
+    if (key !== phase) {
       stop();
-      phase = p.phase;
+      phase = key;
       if (!show) return;
       if (p.total === undefined) {
         process.stderr.write(`${p.phase}${p.detail ? ` ${p.detail}` : ''}…\n`);
         return;
       }
-      bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${p.phase.padEnd(16)} {bar} {value}/{total} {detail}`,
-        hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
-      bar.start(p.total, p.done ?? 0, { detail: p.detail ?? '' });
-    } else if (bar && p.done !== undefined) bar.update(p.done, { detail: p.detail ?? '' });
+      const format = p.phase === 'downloading' ? `${'downloading'.padEnd(16)} {bar} {size} {detail}` : `${p.phase.padEnd(16)} {bar} {value}/{total} {detail}`;
+      bar = new cliProgress.SingleBar({ stream: process.stderr, format, hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+      bar.start(p.total, p.done ?? 0, payload(p));
+    } else if (bar && p.done !== undefined) bar.update(p.done, payload(p));
   };
-  return { onProgress, stop };
+  /** A warning on its own line: the bar in progress ends, and the phase's next progress starts a new one. */
+  const warn = (write: () => void) => {
+    stop();
+    phase = '';
+    write();
+  };
+  return { onProgress, stop, warn };
 }
 
 function metricsJson(m: MultiLabelReport, thresholds?: number[]) {
@@ -84,9 +103,13 @@ function metricsJson(m: MultiLabelReport, thresholds?: number[]) {
 
 function addCommon(cmd: Command): Command {
   return cmd
-    .option('--models <dir>', 'folder holding mobilenetv2-12-int8.onnx (default: $GENRE_LENS_MODELS)', parseExistingDir)
-    .option('--model-url <url>', 'download the ONNX image model from this URL (sha256-checked, cached)', parseHttpUrl)
-    .addOption(new Option('--image-encoder <name>', 'poster encoder').choices(['onnx', 'nsfwjs', 'none']))
+    .option('--models <dir>', 'folder with the encoders\' files for offline use: mobilenetv2-12-int8.onnx, Xenova/all-MiniLM-L6-v2/ ' +
+      '(default: $GENRE_LENS_MODELS)', parseExistingDir)
+    .option('--model-url <url>', 'download the ONNX image model from this URL instead of the ONNX Model Zoo (sha256-checked, cached)', parseHttpUrl)
+    .addOption(new Option('--image-encoder <name>', 'poster encoder for training: ImageNet MobileNetV2 (default; onnx is the same), the bundled ' +
+      'nsfwjs, or none').choices(['mobilenetv2', 'onnx', 'nsfwjs', 'none']))
+    .option('--hub-url <url>', 'Hugging Face hub (or mirror) to download the text encoder from (default: $HF_ENDPOINT or https://huggingface.co)', parseHttpUrl)
+    .option('--offline', 'download nothing: no encoder files (only --models and the cache), no poster URLs')
     .option('--cache <dir>', 'embedding and poster cache (default: $GENRE_LENS_CACHE or ~/.cache/genre-lens)', parseWritableDir)
     .option('--poster-base-url <url>', 'base URL for TMDB poster paths like /abc.jpg', parseHttpUrl)
     .option('--title-column <name>', 'column with the titles', parseColumnName).option('--text-column <name>', 'column with the descriptions', parseColumnName)
@@ -99,8 +122,8 @@ function addCommon(cmd: Command): Command {
     .option('--no-progress', 'no progress bars');
 }
 
-function warnTo(json: boolean | undefined) {
-  return (m: string) => process.stderr.write(`${json ? '' : 'warning: '}${m}\n`);
+function warnTo(json: boolean | undefined, bars: ReturnType<typeof progressReporter>) {
+  return (m: string) => bars.warn(() => process.stderr.write(`${json ? '' : 'warning: '}${m}\n`));
 }
 
 export function buildProgram(): Command {
@@ -109,6 +132,8 @@ export function buildProgram(): Command {
     .showHelpAfterError();
 
   addCommon(program.command('train <data>').description('train a model on a labelled dataset'))
+    .addOption(new Option('--text-encoder <name>', 'description encoder: all-MiniLM-L6-v2 (default; downloaded once and cached, else the bundled ' +
+      'one with a warning) or the bundled USE-Lite').choices(['minilm', 'use-lite']))
     .option('--eval <file>', 'evaluate on this file instead of a held-out split')
     .option('--eval-fraction <f>', 'share of rows held out for evaluation when no --eval is given (between 0 and 1)', parseFraction, 0.2)
     .option('--allow-eval-overlap', 'evaluate on --eval even if it is the training file or shares rows with it (recorded in the report)')
@@ -124,7 +149,7 @@ export function buildProgram(): Command {
       const bars = progressReporter(f.progress);
       const result = await trainRun({
         ...engineOptions(f), data, evalFile: f.eval, evalFraction: f.evalFraction, allowEvalOverlap: f.allowEvalOverlap, out: f.out, overwrite: f.overwrite, keep: f.keep, seed: f.seed, ablation: f.ablation,
-        maxGenres: f.maxGenres, train: f.workers ? { workers: f.workers } : {}, onProgress: bars.onProgress, onWarning: warnTo(f.json),
+        maxGenres: f.maxGenres, train: f.workers ? { workers: f.workers } : {}, onProgress: bars.onProgress, onWarning: warnTo(f.json, bars),
       }).finally(bars.stop);
       const { report } = result;
       if (f.json) {
@@ -156,7 +181,7 @@ export function buildProgram(): Command {
   addCommon(program.command('eval <model> <data>').description('evaluate a saved model (a model folder or a .genre-lens store) on a labelled dataset'))
     .action(async (model: string, data: string, f: CommonFlags) => {
       const bars = progressReporter(f.progress);
-      const r = await evalFile(model, data, { ...engineOptions(f), onProgress: bars.onProgress, onWarning: warnTo(f.json) }).finally(bars.stop);
+      const r = await evalFile(model, data, { ...engineOptions(f), onProgress: bars.onProgress, onWarning: warnTo(f.json, bars) }).finally(bars.stop);
       if (f.json) {
         process.stdout.write(JSON.stringify({ model: r.model.dir, rows: r.rows, metrics: metricsJson(r.metrics, r.model.manifest.genres.map((g) => g.threshold)) }, null, 2) + '\n');
       } else process.stdout.write(`\n${formatReport(r.metrics)}\n`);
@@ -170,7 +195,7 @@ export function buildProgram(): Command {
       if (f.out !== undefined) checkNewFile('--out', f.out); // before any work; writeNewFile checks again
       const format = f.format ?? (f.json || f.out?.toLowerCase().endsWith('.json') ? 'json' : 'csv');
       const bars = progressReporter(f.progress);
-      const r = await predictFile(model, data, { ...engineOptions(f), onProgress: bars.onProgress, onWarning: warnTo(f.json) }).finally(bars.stop);
+      const r = await predictFile(model, data, { ...engineOptions(f), onProgress: bars.onProgress, onWarning: warnTo(f.json, bars) }).finally(bars.stop);
       const genres = r.model.manifest.genres.map((g) => g.name);
       const text = format === 'json' ? predictionsJson(r.predictions, genres) : predictionsCsv(r.predictions, genres);
       if (f.out !== undefined) writeNewFile('--out', f.out, text);

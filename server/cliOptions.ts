@@ -86,7 +86,7 @@ export function parseColumnName(value: string): string {
 
 /** What the command reads from the environment variables that name folders (each unless an option overrides it). */
 export interface EnvUses {
-  /** GENRE_LENS_MODELS: no --models, and the ONNX image encoder may be loaded. */
+  /** GENRE_LENS_MODELS: no --models, and a downloadable encoder (MiniLM, ImageNet MobileNetV2) may be loaded. */
   models: boolean;
   /** GENRE_LENS_CACHE: no --cache. */
   cache: boolean;
@@ -106,7 +106,7 @@ export function checkEnvFolders(uses: EnvUses, env: NodeJS.ProcessEnv = process.
     }
   };
   if (uses.models && env.GENRE_LENS_MODELS) {
-    check('GENRE_LENS_MODELS', env.GENRE_LENS_MODELS, parseExistingDir, 'Set it to the folder holding mobilenetv2-12-int8.onnx, unset it, or pass --models <dir>');
+    check('GENRE_LENS_MODELS', env.GENRE_LENS_MODELS, parseExistingDir, 'Set it to the folder holding the encoders\' files (mobilenetv2-12-int8.onnx, Xenova/all-MiniLM-L6-v2/), unset it, or pass --models <dir>');
   }
   if (uses.cache && env.GENRE_LENS_CACHE) {
     check('GENRE_LENS_CACHE', env.GENRE_LENS_CACHE, parseWritableDir, 'Set it to a folder Genre Lens may write, unset it, or pass --cache <dir>');

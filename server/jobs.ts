@@ -42,11 +42,21 @@ export function runJob<T>(job: JobRequest, onProgress: (p: RunProgress) => void,
 
 /** Overall percent from a phase's own progress (rough weights of each phase's share of a run). */
 const PHASES: Record<RunProgress['phase'], [number, number]> = {
-  reading: [0, 2], 'loading encoders': [2, 5], 'encoding text': [5, 45], 'encoding posters': [45, 55], training: [55, 97],
-  evaluating: [97, 98], saving: [98, 100],
+  reading: [0, 2], downloading: [2, 5], 'loading encoders': [2, 5], 'encoding text': [5, 45], 'encoding posters': [45, 55],
+  training: [55, 97], evaluating: [97, 98], saving: [98, 100],
 };
 export function percentOf(p: RunProgress): number {
   const [from, to] = PHASES[p.phase];
   const frac = p.total ? Math.min(1, (p.done ?? 0) / p.total) : 0;
   return Math.round(from + (to - from) * frac);
+}
+
+/** The progress message: `encoding text 120/500`, or for an encoder download `downloading onnx/model.onnx 12.3/90.4 MB`. */
+export function progressMessage(p: RunProgress): string {
+  if (p.phase === 'downloading') {
+    const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+    const size = p.total ? `${mb(p.done ?? 0)}/${mb(p.total)}` : mb(p.done ?? 0);
+    return `downloading ${p.detail ?? 'encoder files'} ${size} MB`;
+  }
+  return p.total ? `${p.phase} ${p.done ?? 0}/${p.total}` : p.phase;
 }

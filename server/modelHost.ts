@@ -24,8 +24,10 @@ export interface RowPrediction {
 
 export function summarize(loaded: ServedModel): ModelSummary {
   const m = loaded.manifest;
+  const brief = ({ id, fallback }: { id: string; fallback: boolean }) => ({ id, fallback });
   return { dir: loaded.dir, createdAt: m.createdAt, dataset: m.dataset.path, genres: m.genres.map((g) => g.name),
-    microF1: m.metrics.micro.f1, macroF1: m.metrics.macro.f1, samplesF1: m.metrics.samples.f1, evalRows: m.evaluation.rows };
+    microF1: m.metrics.micro.f1, macroF1: m.metrics.macro.f1, samplesF1: m.metrics.samples.f1, evalRows: m.evaluation.rows,
+    encoders: { text: brief(m.encoders.text), image: m.encoders.image && brief(m.encoders.image) } };
 }
 
 /** The engine options, plus whether a hover may start a background poster download. */

@@ -15,7 +15,7 @@ import { loadModel, readManifest, readReport } from './engine/modelFiles';
 import { installProcessGuards, quietly } from './daemonErrors';
 import { DocumentDatasets } from './documents';
 import { answerHover } from './hoverRequest';
-import { JobCancelled, percentOf, runJob, RunningJob } from './jobs';
+import { JobCancelled, percentOf, progressMessage, runJob, RunningJob } from './jobs';
 import { HostOptions, ModelHost, settledHost, summarize } from './modelHost';
 import { PredictClient } from './predictClient';
 import {
@@ -49,7 +49,9 @@ const RESTRICTED = 'this workspace is in Restricted Mode: trust it (Manage Works
 function engineOptions(): HostOptions {
   return {
     modelsDir: settings.modelsDirectory || undefined, imageModelUrl: settings.imageModelUrl || undefined,
-    imageEncoder: settings.imageEncoder, cacheDir: settings.cacheDirectory || undefined,
+    textEncoder: settings.textEncoder, imageEncoder: settings.imageEncoder, cacheDir: settings.cacheDirectory || undefined,
+    // Encoder downloads: genreLens.downloadModels, and never in Restricted Mode (allowDownloads false wins in the engine).
+    hubUrl: settings.hubUrl || undefined, allowModelDownloads: settings.downloadModels !== false,
     dataset: { posterBaseUrl: settings.posterBaseUrl || undefined, columns: { ...settings.columns } },
     allowDownloads: trusted(), allowPrivateNetwork: settings.allowPrivateNetwork === true,
     posterRoots: [root, ...(settings.posterRoots ?? []).map((r) => path.resolve(root, r))],
@@ -162,6 +164,7 @@ connection.onRequest(Requests.train, async (raw, token: CancellationToken): Prom
     const data = toPath(params.data);
     const opts = engineOptions();
     const store = storeDir();
+    let lastReport = 0;
     const job = runJob<{ modelDir: string; warnings: string[] }>({
       kind: 'train',
       options: { ...opts, data, evalFile: params.evalFile ? toPath(params.evalFile) : undefined, evalFraction: params.evalFraction,
@@ -169,9 +172,13 @@ connection.onRequest(Requests.train, async (raw, token: CancellationToken): Prom
         dataset: { ...opts.dataset, columns: { ...opts.dataset?.columns, ...params.columns } } },
     }, (p) => {
       if (training !== slot) return;
-      slot.percent = percentOf(p);
-      slot.phase = p.phase;
-      reporter.report(slot.percent, p.total ? `${p.phase} ${p.done ?? 0}/${p.total}` : p.phase);
+      // A download reports every chunk: pass on a few a second (and its last one).
+      const now = Date.now();
+      if (p.phase === 'downloading' && p.done !== p.total && now - lastReport < 250) return;
+      lastReport = now;
+      slot.percent = Math.max(slot.percent, percentOf(p)); // rising: loading encoders resumes after its downloads
+      slot.phase = progressMessage(p);
+      reporter.report(slot.percent, slot.phase);
       publishState();
     }, (m) => connection.console.warn(m));
     slot.job = job;

@@ -20,8 +20,13 @@ interface Rule {
 }
 
 const RULES: Record<keyof DaemonSettings, Rule> = {
-  imageEncoder: { schema: z.enum(['onnx', 'nsfwjs', 'none']), expected: 'one of onnx, nsfwjs, none', fallback: 'onnx' },
+  textEncoder: { schema: z.enum(['minilm', 'use-lite']), expected: 'one of minilm, use-lite', fallback: 'minilm' },
+  imageEncoder: { // 'onnx' is kept as a synonym of 'mobilenetv2'
+    schema: z.enum(['mobilenetv2', 'onnx', 'nsfwjs', 'none']), expected: 'one of mobilenetv2, onnx, nsfwjs, none', fallback: 'mobilenetv2',
+  },
   modelsDirectory: { schema: folder, expected: 'a folder path', fallback: undefined },
+  hubUrl: { schema: httpUrl, expected: 'an http(s) URL', fallback: undefined },
+  downloadModels: { schema: z.boolean(), expected: 'true or false', fallback: true },
   imageModelUrl: { schema: httpUrl, expected: 'an http(s) URL', fallback: undefined },
   modelStore: { schema: folder, expected: 'a folder path', fallback: undefined },
   cacheDirectory: { schema: folder, expected: 'a folder path', fallback: undefined },

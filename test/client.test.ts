@@ -5,11 +5,12 @@ import * as assert from 'node:assert/strict';
 import { predictionsPath, statusText } from '../client/format';
 import { buildDaemonSettings } from '../client/settings';
 import { escapeMarkdown, renderError, renderNoModel, renderPrediction } from '../server/hover';
-import { percentOf } from '../server/jobs';
+import { percentOf, progressMessage } from '../server/jobs';
 import type { MovieRow } from '../server/engine/data';
 
 const model = { dir: '/w/.genre-lens/models/x', createdAt: '2026-01-01T00:00:00Z', dataset: '/w/movies.csv', genres: ['A', 'B'],
-  microF1: 0.6789, macroF1: 0.5, samplesF1: 0.6, evalRows: 10 };
+  microF1: 0.6789, macroF1: 0.5, samplesF1: 0.6, evalRows: 10,
+  encoders: { text: { id: 'Xenova/all-MiniLM-L6-v2', fallback: false }, image: { id: 'mobilenetv2-imagenet-int8-onnx', fallback: false } } };
 
 test('status bar text follows the model state', () => {
   assert.match(statusText({ state: 'none', store: '/w/.genre-lens' }).text, /no model/);
@@ -17,6 +18,20 @@ test('status bar text follows the model state', () => {
   assert.equal(statusText({ state: 'ready', model }).text, '$(check) Genre: micro-F1 0.68');
   assert.match(statusText({ state: 'ready', model }).tooltip, /movies\.csv \(2 genres, micro-F1 0\.679/);
   assert.equal(statusText({ state: 'error', message: 'boom', model: null }).tooltip, 'boom');
+  assert.equal(statusText({ state: 'ready', model }).warning, false);
+});
+
+test('a model trained with a fallback encoder gets a warning look and a tooltip saying which and how to fix it', () => {
+  const fellBack = { ...model, encoders: { text: { id: 'universal-sentence-encoder-lite', fallback: true }, image: null } };
+  const s = statusText({ state: 'ready', model: fellBack });
+  assert.equal(s.text, '$(warning) Genre: micro-F1 0.68');
+  assert.equal(s.warning, true);
+  assert.match(s.tooltip, /bundled text encoder universal-sentence-encoder-lite instead of all-MiniLM-L6-v2/);
+  assert.match(s.tooltip, /genreLens\.downloadModels.*genreLens\.modelsDirectory/s);
+  assert.match(s.tooltip, /movies\.csv \(2 genres/, 'the usual tooltip follows');
+  const image = { ...model, encoders: { text: model.encoders.text, image: { id: 'nsfwjs-mobilenetv2', fallback: true } } };
+  assert.match(statusText({ state: 'ready', model: image }).tooltip, /poster encoder nsfwjs-mobilenetv2 instead of ImageNet MobileNetV2/);
+  assert.doesNotMatch(statusText({ state: 'ready', model: image }).tooltip, /text encoder/);
 });
 
 test('predictions go to a new file beside the data, never over an existing one', () => {
@@ -52,6 +67,15 @@ test('training progress maps phases onto one rising percentage', () => {
   assert.equal(percentOf({ phase: 'encoding text', done: 50, total: 100 }), 25);
   assert.equal(percentOf({ phase: 'training', done: 19, total: 19 }), 97);
   assert.equal(percentOf({ phase: 'saving' }), 98);
+  assert.equal(percentOf({ phase: 'downloading', done: 45e6, total: 90e6 }), 4); // within 'loading encoders' (2–5%)
+});
+
+test('progress messages count items, and an encoder download in MB', () => {
+  assert.equal(progressMessage({ phase: 'encoding text', done: 120, total: 500 }), 'encoding text 120/500');
+  assert.equal(progressMessage({ phase: 'training' }), 'training');
+  assert.equal(progressMessage({ phase: 'downloading', done: 12_345_678, total: 90_400_000, detail: 'onnx/model.onnx' }),
+    'downloading onnx/model.onnx 12.3/90.4 MB');
+  assert.equal(progressMessage({ phase: 'downloading', done: 2_000_000, detail: 'tokenizer.json' }), 'downloading tokenizer.json 2.0 MB');
 });
 
 test('daemon settings ignore workspace values of machine-scoped settings and carry Workspace Trust', () => {
@@ -65,6 +89,10 @@ test('daemon settings ignore workspace values of machine-scoped settings and car
     seed: { defaultValue: 42, workspaceValue: 7 },
     keepModels: { defaultValue: 5, globalValue: 3, workspaceFolderValue: 2 },
     columns: { defaultValue: {}, workspaceValue: { text: 'plot' } },
+    hubUrl: { defaultValue: '', workspaceValue: 'http://evil.example/' },
+    downloadModels: { defaultValue: true, globalValue: false, workspaceValue: true },
+    textEncoder: { defaultValue: 'minilm', workspaceValue: 'use-lite' },
+    imageEncoder: { defaultValue: 'mobilenetv2', workspaceFolderValue: 'onnx' },
   };
   const s = buildDaemonSettings((k) => inspected[k], { trusted: false, env: { GENRE_LENS_CACHE: '/c' }, defaultCache: '/storage/cache' });
   assert.equal(s.posterBaseUrl, 'https://image.tmdb.org/t/p/w342');
@@ -77,9 +105,16 @@ test('daemon settings ignore workspace values of machine-scoped settings and car
   assert.equal(s.keepModels, 2);
   assert.deepEqual(s.columns, { text: 'plot' });
   assert.equal(s.trusted, false);
+  assert.equal(s.hubUrl, undefined, 'a workspace cannot choose the hub');
+  assert.equal(s.downloadModels, false, "the user's choice, not the workspace's");
+  assert.equal(s.textEncoder, 'use-lite');
+  assert.equal(s.imageEncoder, 'onnx');
   const t = buildDaemonSettings((k) => inspected[k], { trusted: true, env: {}, defaultCache: '/storage/cache' });
   assert.equal(t.trusted, true);
   assert.equal(t.cacheDirectory, '/storage/cache');
+  const user = buildDaemonSettings((k) => (k === 'hubUrl' ? { defaultValue: '', globalValue: 'https://mirror.example/' } : undefined),
+    { trusted: true, env: {}, defaultCache: '/s' });
+  assert.equal(user.hubUrl, 'https://mirror.example/');
 });
 
 test('hover error and Restricted Mode texts escape what they quote and link nowhere', () => {

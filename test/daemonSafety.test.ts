@@ -70,17 +70,24 @@ const until = async (cond: () => boolean) => {
 
 test('settings are validated one by one: a bad value becomes its default with a warning naming it', () => {
   const r = validateSettings({ seed: 'abc', imageEncoder: 'evil', posterRoots: 'x', keepModels: 0, imageModelUrl: 'file:///etc/passwd',
-    prefetchPosters: 'yes', modelStore: '/models', columns: { text: 'plot' }, trusted: true });
+    prefetchPosters: 'yes', modelStore: '/models', columns: { text: 'plot' }, trusted: true, textEncoder: 'bert', hubUrl: 'ftp://hub',
+    downloadModels: 'no' });
   assert.deepEqual(r.warnings.sort(), [
-    'genreLens.imageEncoder: expected one of onnx, nsfwjs, none; using onnx',
+    'genreLens.downloadModels: expected true or false; using true',
+    'genreLens.hubUrl: expected an http(s) URL; using the default',
+    'genreLens.imageEncoder: expected one of mobilenetv2, onnx, nsfwjs, none; using mobilenetv2',
     'genreLens.imageModelUrl: expected an http(s) URL; using the default',
     'genreLens.keepModels: expected an integer of at least 1; using 5',
     'genreLens.posterRoots: expected an array of folder paths; using []',
     'genreLens.prefetchPosters: expected true or false; using false',
     'genreLens.seed: expected an integer from 0 to 2147483647; using 42',
+    'genreLens.textEncoder: expected one of minilm, use-lite; using minilm',
   ]);
-  assert.deepEqual(r.settings, { imageEncoder: 'onnx', modelStore: '/models', columns: { text: 'plot' }, seed: 42, trusted: true,
-    prefetchPosters: false, posterRoots: [], keepModels: 5 });
+  assert.deepEqual(r.settings, { imageEncoder: 'mobilenetv2', modelStore: '/models', columns: { text: 'plot' }, seed: 42, trusted: true,
+    prefetchPosters: false, posterRoots: [], keepModels: 5, textEncoder: 'minilm', downloadModels: true });
+  // The earlier name of the ImageNet encoder stays valid, and a mirror URL is taken as given.
+  assert.deepEqual(validateSettings({ imageEncoder: 'onnx', textEncoder: 'use-lite', hubUrl: 'https://mirror.example/hf', downloadModels: false }),
+    { settings: { imageEncoder: 'onnx', textEncoder: 'use-lite', hubUrl: 'https://mirror.example/hf', downloadModels: false }, warnings: [] });
   assert.deepEqual(validateSettings('nonsense').warnings, ['genreLens: expected the settings as an object; using the defaults']);
   assert.deepEqual(validateSettings(undefined), { settings: {}, warnings: [] });
 });
@@ -95,7 +102,7 @@ describe('a daemon in Restricted Mode with bad settings', () => {
   test('warns about each bad setting and keeps answering', async () => {
     assert.equal((await d.conn.sendRequest(Requests.modelStatus)).state, 'none');
     assert.ok(d.messages.includes('Genre Lens: genreLens.seed: expected an integer from 0 to 2147483647; using 42'), d.messages.join('\n'));
-    assert.ok(d.messages.includes('Genre Lens: genreLens.imageEncoder: expected one of onnx, nsfwjs, none; using onnx'));
+    assert.ok(d.messages.includes('Genre Lens: genreLens.imageEncoder: expected one of mobilenetv2, onnx, nsfwjs, none; using mobilenetv2'));
     assert.ok(d.messages.includes('Genre Lens: genreLens.posterRoots: expected an array of folder paths; using []'));
     await d.conn.sendNotification('workspace/didChangeConfiguration', { settings: { genreLens: { keepModels: 'many' } } });
     await until(() => d.messages.some((m) => m.includes('genreLens.keepModels: expected an integer of at least 1; using 5')));

@@ -66,7 +66,7 @@ function assertPooledFeature(v: Float32Array) {
 describe('USE-Lite text encoder', () => {
   let enc: TextEncoder;
   before(async () => {
-    enc = await createTextEncoder();
+    enc = (await createTextEncoder({ model: 'use-lite' })).encoder;
   });
   after(() => enc.dispose());
 

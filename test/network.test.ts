@@ -130,7 +130,7 @@ test('poster URLs from a dataset: refused by default, fetched when allowed, neve
     else process.env.GENRE_LENS_ALLOW_PRIVATE_NETWORK = saved;
   }
   const extractor = new FeatureExtractor(stubEncoders(), cacheDir(), { allowDownloads: false });
-  await assert.rejects(extractor.downloadPoster(`${base}/p.png`), /downloads are disabled \(Restricted Mode\)/);
+  await assert.rejects(extractor.downloadPoster(`${base}/p.png`), /downloads are disabled \(Restricted Mode or --offline\)/);
 });
 
 test('the image model URL the user configured is not filtered, and is not fetched when downloads are disabled', async () => {

@@ -21,8 +21,9 @@ export class EmbeddingCache {
 
   /** Opens (or creates) the cache for one encoder in `dir`; `dir` null keeps it in memory only. */
   static open(dir: string | null, identity: EncoderIdentity): EmbeddingCache {
+    // Not `fallback` (a stand-in gives the same vectors as itself asked for by name); every file, when recorded (hub encoders).
     const key = crypto.createHash('sha256').update(JSON.stringify([identity.id, identity.version, identity.dim,
-      identity.weightsSha256, identity.preprocess])).digest('hex').slice(0, 24);
+      identity.weightsSha256, identity.preprocess, ...(identity.files ? [identity.files] : [])])).digest('hex').slice(0, 24);
     const file = dir ? path.join(dir, `${identity.kind}-${identity.id.replace(/[^\w.-]+/g, '_')}-${key}.bin`) : null;
     const cache = new EmbeddingCache(file, identity.dim);
     if (file && fs.existsSync(file)) cache.load(fs.readFileSync(file));

@@ -65,12 +65,12 @@ export interface FeatureOptions {
 export interface PosterAccess {
   /** Poster URLs from a dataset may reach loopback/private addresses (also $GENRE_LENS_ALLOW_PRIVATE_NETWORK=1). */
   allowPrivateNetwork?: boolean;
-  /** false: no network at all (Restricted Mode); a poster URL is used only when already in the cache. Default true. */
+  /** false: no network at all (Restricted Mode, --offline); a poster URL is used only when already in the cache. Default true. */
   allowDownloads?: boolean;
 }
 
 /** The reason given for a poster URL that is not in the cache while downloads are disabled. */
-export const DOWNLOADS_DISABLED = 'poster URL not fetched: downloads are disabled (Restricted Mode)';
+export const DOWNLOADS_DISABLED = 'poster URL not fetched: downloads are disabled (Restricted Mode or --offline)';
 
 export interface Features {
   X: Float32Array;

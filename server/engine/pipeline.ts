@@ -2,31 +2,14 @@
 // extractor (with its embedding cache), the boosters and thresholds. Predict, eval and hovers all go through it.
 // dispose() is safe while predictions run: each holds a reference, and the last one to finish frees the resources.
 import type { MovieRow } from './data';
-import type { EncoderIdentity } from './encoders/types';
-import { cacheDirOf, EngineOptions, loadEncoders, posterAccessOf } from './engineOptions';
-import { disposeEncoders, Encoders, FeatureExtractor, FeatureOptions } from './features';
+import { cacheDirOf, EngineOptions, posterAccessOf, RunProgress } from './engineOptions';
+import { disposeEncoders, FeatureExtractor, FeatureOptions } from './features';
 import type { Manifest } from '../../common/modelTypes';
+import { loadModelEncoders } from './modelEncoders';
 import { type LoadedModel, loadModel } from './modelFiles';
 import { OneVsRestPredictor } from './trainer';
 
-/** The encoders a saved model was trained with; throws if this machine cannot reproduce them. */
-export async function loadModelEncoders(manifest: Manifest, options: EngineOptions): Promise<Encoders> {
-  const wanted = manifest.encoders.image;
-  const imageEncoder = !wanted ? 'none' : wanted.fallback ? 'nsfwjs' : 'onnx';
-  const enc = await loadEncoders({ ...options, imageEncoder }, () => undefined);
-  const same = (a: EncoderIdentity | null, b: EncoderIdentity | null) =>
-    (a === null && b === null) || (a !== null && b !== null && a.id === b.id && a.dim === b.dim && a.weightsSha256 === b.weightsSha256);
-  const got = { text: enc.text.identity(), image: enc.image?.identity() ?? null };
-  for (const kind of ['text', 'image'] as const) {
-    if (!same(manifest.encoders[kind], got[kind])) {
-      await disposeEncoders(enc);
-      const want = manifest.encoders[kind];
-      throw new Error(`The model was trained with the ${kind} encoder ${want?.id ?? 'none'} (sha256 ${want?.weightsSha256.slice(0, 12) ?? '-'}), ` +
-        `but this machine has ${got[kind]?.id ?? 'none'}${kind === 'image' ? ' (set --models or GENRE_LENS_MODELS to the folder with the ONNX model)' : ''}.`);
-    }
-  }
-  return enc;
-}
+export { loadModelEncoders } from './modelEncoders';
 
 /** One row's prediction: probability and decision per model genre (manifest order), and why its poster was not used. */
 export interface RowResult {
@@ -47,10 +30,10 @@ export class ModelPipeline {
 
   private constructor(readonly loaded: LoadedModel, private readonly extractor: FeatureExtractor, private readonly predictor: OneVsRestPredictor) {}
 
-  /** Loads a model folder (or a store's current model) with the encoders it was trained with. */
-  static async load(modelDir: string, options: EngineOptions): Promise<ModelPipeline> {
+  /** Loads a model folder (or a store's current model) with the encoders it was trained with (downloading them if need be). */
+  static async load(modelDir: string, options: EngineOptions, onProgress?: (p: RunProgress) => void): Promise<ModelPipeline> {
     const loaded = loadModel(modelDir);
-    const encoders = await loadModelEncoders(loaded.manifest, options).catch((e: unknown) => {
+    const encoders = await loadModelEncoders(loaded.manifest, options, onProgress).catch((e: unknown) => {
       throw new Error(`${loaded.dir}: ${e instanceof Error ? e.message : String(e)}`);
     });
     try {

@@ -31,7 +31,7 @@ async function predictWith(modelPath: string, dataFile: string, options: FileOpt
   data.issues.forEach((i) => warn(formatIssue(i)));
   absentColumnWarnings(model, data).forEach(warn);
   options.onProgress?.({ phase: 'loading encoders' });
-  const pipeline = await ModelPipeline.load(dir, options);
+  const pipeline = await ModelPipeline.load(dir, options, options.onProgress);
   try {
     const results = await pipeline.predictRows(data.rows, { signal: options.signal, onProgress: (phase, done, total) =>
       options.onProgress?.({ phase: phase === 'text' ? 'encoding text' : 'encoding posters', done, total }) });

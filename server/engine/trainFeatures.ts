@@ -1,9 +1,10 @@
 // The feature matrices of a training run: the training and evaluation rows are encoded in one pass (one encoder load,
 // one cache pass), the matrix is cut into its training and evaluation parts, and posters that were given but could
-// not be used become located warnings.
+// not be used, descriptions cut at the text encoder's token limit and fallback encoders become warnings.
 import { MovieRow, quoteText } from './data';
 import { cacheDirOf, EngineOptions, loadEncoders, posterAccessOf, RunProgress } from './engineOptions';
-import { disposeEncoders, FeatureExtractor, Features } from './features';
+import { disposeEncoders, FeatureExtractor, Features, rowText } from './features';
+import type { TextEncoder } from './encoders';
 import type { EncoderIdentity, FeatureLayout } from '../../common/modelTypes';
 
 export interface TrainEvalFeatures {
@@ -26,6 +27,14 @@ export function posterWarnings(rows: readonly MovieRow[], reasons: readonly (str
   return out;
 }
 
+/** "N of M descriptions were longer than T tokens and were truncated", or null when none was (or the encoder cannot tell). */
+export function truncationWarning(encoder: TextEncoder & { maxTokens?: number }, texts: readonly string[]): string | null {
+  const n = encoder.countTruncated?.(texts) ?? 0;
+  if (n === 0) return null;
+  const limit = encoder.maxTokens ?? /truncated to (\d+) tokens/.exec(encoder.identity().preprocess)?.[1];
+  return `${n} of ${texts.length} descriptions were longer than ${limit !== undefined ? `${limit} tokens` : `${encoder.id}'s token limit`} and were truncated.`;
+}
+
 /** Rows `from`..`from + n` of a feature matrix, with their poster facts. */
 function rowsOf(all: Features, from: number, n: number): Features {
   const ncol = all.layout.total;
@@ -38,12 +47,14 @@ function rowsOf(all: Features, from: number, n: number): Features {
 export async function trainEvalFeatures(options: EngineOptions & { signal?: AbortSignal }, trainRows: readonly MovieRow[],
   evalRows: readonly MovieRow[], warn: (m: string) => void, progress: (p: RunProgress) => void): Promise<TrainEvalFeatures> {
   progress({ phase: 'loading encoders' });
-  const encoders = await loadEncoders(options, warn);
+  const encoders = await loadEncoders(options, warn, progress, options.signal);
   const extractor = new FeatureExtractor(encoders, cacheDirOf(options), posterAccessOf(options));
   try {
     const onProgress = (phase: 'text' | 'posters', done: number, total: number) =>
       progress({ phase: phase === 'text' ? 'encoding text' : 'encoding posters', done, total });
     const all = await extractor.extract([...trainRows, ...evalRows], { onProgress, signal: options.signal });
+    const truncated = truncationWarning(encoders.text, [...trainRows, ...evalRows].map(rowText));
+    if (truncated) warn(truncated);
     const ranked = all.posterReasons.map((r) => `${r.count} × ${r.reason}`).join('; ');
     // Without an image encoder no poster is read: nothing to warn about per row.
     if (encoders.image) posterWarnings([...trainRows, ...evalRows], all.posterMissingReason).forEach(warn);

@@ -51,6 +51,7 @@ export const optionCases: Case[] = [
   badValue('--keep', '0'), badValue('--keep', 'abc'), badValue('--keep', '-2', 'prune'),
   badValue('--max-genres', '0'), badValue('--max-genres', '-3'),
   badValue('--image-encoder', 'evil'), badValue('--models', 'no/such/folder'), badValue('--model-url', 'file:///etc/passwd'),
+  badValue('--text-encoder', 'bert'), badValue('--hub-url', 'file:///etc/passwd'), badValue('--hub-url', 'not a url'),
   badValue('--poster-base-url', 'javascript:alert(1)'),
   { name: 'an unknown option', files: (d) => void tinyCsv(d), args: () => ['train', 'data.csv', '--bogus'], code: 1, message: /--bogus/ },
   { name: '--genres-column naming no column', files: (d) => void tinyCsv(d), args: () => ['train', 'data.csv', ...TRAIN, '--genres-column', 'nope'],

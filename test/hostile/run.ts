@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Case, CRASH, Ctx } from './case';
 import { dataCases } from './cases-data';
+import { modelCases } from './cases-models';
 import { optionCases } from './cases-options';
 import { posterCases } from './cases-posters';
 import { storeCases } from './cases-store';
@@ -16,6 +17,8 @@ import { csvText, tinyCsv, withPosters, write } from './generate';
 import { diff, snapshot } from './snapshot';
 
 for (const v of ['GENRE_LENS_ALLOW_PRIVATE_NETWORK', 'GENRE_LENS_POSTER_ROOTS', 'GENRE_LENS_MODELS']) delete process.env[v];
+// No encoder downloads from the internet (the bundled encoders stand in, with their warning), unless asked for.
+process.env.GENRE_LENS_OFFLINE ??= '1';
 
 /** A loopback server that counts requests by path: /loop/N redirects to /loop/N+1, /endless/* never ends, else a PNG. */
 function startServer(): Promise<{ url: string; hits: (prefix: string) => number; close: () => void }> {
@@ -103,7 +106,7 @@ async function main(): Promise<number> {
   const ctx: Ctx = { root, preload: writePreload(root), cache: path.join(root, 'cache'), seedStore: path.join(root, 'seed/.genre-lens'),
     posterModel: '', server: server.url, hits: server.hits };
   const only = process.env.HOSTILE_ONLY ? new RegExp(process.env.HOSTILE_ONLY, 'i') : null;
-  const cases = [...storeCases, ...posterCases, ...dataCases, ...optionCases].filter((c) => !only || only.test(c.name));
+  const cases = [...storeCases, ...posterCases, ...dataCases, ...optionCases, ...modelCases].filter((c) => !only || only.test(c.name));
   const outcomes: Outcome[] = [];
   const report = (o: Outcome) => {
     outcomes.push(o);

@@ -1,7 +1,7 @@
-// Downloads an http(s) URL into an on-disk cache keyed by the URL's hash, with a size limit, a timeout, an optional
-// sha256 check and the address filter of httpGet.ts. Used for model weights (the ONNX image model) and poster URLs.
-// Files are written to a temporary name and renamed, so a crashed download never leaves a half file behind; each
-// URL is downloaded once at a time (concurrent requests for it share one download).
+// Downloads an http(s) URL into an on-disk cache keyed by the URL's hash, with a size limit, timeouts (whole request,
+// idle), an optional sha256 check and the address filter of httpGet.ts. Used for model weights (the ONNX image model)
+// and poster URLs. Files are written to a temporary name and renamed, so a crashed download never leaves a half file
+// behind; each URL is downloaded once at a time (concurrent requests for it share one download).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
@@ -14,8 +14,12 @@ export interface FetchCacheOptions {
   cacheDir: string;
   /** Reject bodies larger than this (default 64 MiB). */
   maxBytes?: number;
-  /** Whole-request timeout in ms (default 60 s). */
+  /** Whole-request timeout in ms (default 60 s; 0: none, for big files whose stalls idleTimeoutMs bounds). */
   timeoutMs?: number;
+  /** No byte (connection, headers or body) for this long aborts the download (default 30 s). */
+  idleTimeoutMs?: number;
+  /** The caller's cancellation (rethrown as its reason). */
+  signal?: AbortSignal;
   /** Expected sha256 (hex). A mismatching download is rejected; a mismatching cached file is fetched again. */
   sha256?: string;
   onProgress?: (receivedBytes: number, totalBytes: number | undefined) => void;
@@ -28,6 +32,8 @@ export interface FetchCacheOptions {
   allowAddresses?: string[];
   /** Use the cache only: no network (Restricted Mode). A URL not in the cache is an error. */
   offline?: boolean;
+  /** Why `offline` is set, for that error (default 'Restricted Mode'). */
+  offlineReason?: string;
 }
 
 export interface CachedFile {
@@ -85,17 +91,22 @@ async function fetchOnce(url: string, options: FetchCacheOptions): Promise<Cache
     if (!expected || sha === expected) return { path: file, data: cached, sha256: sha, fromCache: true };
     await fs.rm(file, { force: true }); // stale or corrupt: fetch again
   }
-  if (options.offline) throw new Error(`${url} is not in the cache and downloads are disabled (Restricted Mode)`);
+  if (options.offline) throw new Error(`${url} is not in the cache and downloads are disabled (${options.offlineReason ?? 'Restricted Mode'})`);
 
-  const data = await httpGet(url, { maxBytes, timeoutMs: options.timeoutMs ?? 60_000,
-    filter: options.filter ?? 'public-only', allowAddresses: options.allowAddresses, onProgress: options.onProgress });
+  const data = await httpGet(url, { maxBytes, timeoutMs: options.timeoutMs ?? 60_000, idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+    signal: options.signal, filter: options.filter ?? 'public-only', allowAddresses: options.allowAddresses, onProgress: options.onProgress });
   const sha = sha256Hex(data);
   if (expected && sha !== expected) {
     throw new Error(`sha256 mismatch for ${url}: expected ${expected}, got ${sha} (${data.length} bytes); not cached`);
   }
   await fs.mkdir(options.cacheDir, { recursive: true });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await fs.writeFile(tmp, data);
-  await fs.rename(tmp, file);
+  try {
+    await fs.writeFile(tmp, data);
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }); // a full disk must not leave a half file behind
+    throw err;
+  }
   return { path: file, data, sha256: sha, fromCache: false };
 }

