@@ -132,6 +132,7 @@ describe('MiniLM encoder on the tiny BERT fixture', () => {
     const cut = [...ids.slice(0, POSITIONS - 1), ids[ids.length - 1]];
     const diff = maxAbsDiff(v, await reference(cut));
     assert.ok(diff < 1e-5, `max difference ${diff}`);
+    assert.equal(encoder.maxTokens, POSITIONS);
     assert.equal(encoder.countTruncated?.([SHORT, TOO_LONG, LONG, '', TOO_LONG]), 2);
   });
 

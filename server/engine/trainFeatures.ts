@@ -28,11 +28,11 @@ export function posterWarnings(rows: readonly MovieRow[], reasons: readonly (str
 }
 
 /** "N of M descriptions were longer than T tokens and were truncated", or null when none was (or the encoder cannot tell). */
-export function truncationWarning(encoder: TextEncoder & { maxTokens?: number }, texts: readonly string[]): string | null {
+export function truncationWarning(encoder: TextEncoder, texts: readonly string[]): string | null {
   const n = encoder.countTruncated?.(texts) ?? 0;
   if (n === 0) return null;
-  const limit = encoder.maxTokens ?? /truncated to (\d+) tokens/.exec(encoder.identity().preprocess)?.[1];
-  return `${n} of ${texts.length} descriptions were longer than ${limit !== undefined ? `${limit} tokens` : `${encoder.id}'s token limit`} and were truncated.`;
+  const limit = encoder.maxTokens !== undefined ? `${encoder.maxTokens} tokens` : `${encoder.id}'s token limit`;
+  return `${n} of ${texts.length} descriptions were longer than ${limit} and were truncated.`;
 }
 
 /** Rows `from`..`from + n` of a feature matrix, with their poster facts. */

@@ -107,7 +107,7 @@ export async function loadMiniLm(model: ResolvedModel, entry: RegistryEntry, opt
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      // Idle ORT threads would otherwise spin between runs and starve the rest of the process.
+      // Spinning idle threads bought nothing measurable here and slow everything else down on a busy 2-core machine.
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     },
   }).catch((err: Error) => {
@@ -158,7 +158,11 @@ export async function loadMiniLm(model: ResolvedModel, entry: RegistryEntry, opt
     return rows.map((row, r) => meanPool(data, r, row.length, seq, dim));
   }
 
-  await embed([truncate(tokenizer.encode('warm up'))]); // fail at load time, not on the first description
+  // Fail at load time, not on the first description.
+  await embed([truncate(tokenizer.encode('warm up'))]).catch(async (err: Error) => {
+    await net.dispose();
+    throw err;
+  });
 
   const weights = weightsFile(entry).path;
   const weightsSha256 = model.files.find((f) => f.path === weights)?.sha256;
@@ -181,6 +185,7 @@ export async function loadMiniLm(model: ResolvedModel, entry: RegistryEntry, opt
     id: identity.id,
     version: identity.version,
     dim,
+    maxTokens,
     identity: () => ({ ...identity, files: identity.files?.map((f) => ({ ...f })) }),
     countTruncated: (texts) => texts.filter((t) => (tokenise(t)?.length ?? 0) > maxTokens).length,
     async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array[]> {

@@ -26,6 +26,8 @@ export interface Encoder<I, O> {
 export interface TextEncoder extends Encoder<string, Float32Array[]> {
   /** How many of `texts` are longer than the encoder's token limit (and so cut when encoded); absent: no limit. */
   countTruncated?(texts: readonly string[]): number;
+  /** The token limit countTruncated counts against (texts are cut to this many tokens, specials included). */
+  readonly maxTokens?: number;
 }
 
 /** A poster: a file on disk, bytes already in memory, or nothing (→ missing). URLs are fetched by the caller (fetchCache.ts). */
