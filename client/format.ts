@@ -12,8 +12,8 @@ export function fallbackNote(model: ModelSummary): string | null {
     ...(image?.fallback ? [`the bundled poster encoder ${image.id} instead of ImageNet MobileNetV2`] : []),
   ];
   if (!used.length) return null;
-  return `Fallback encoder: this model was trained with ${used.join(' and ')}, so it is less accurate (unless you chose it, ` +
-    "the report's warnings say why the reference encoder could not be had). To fix: trust the workspace, keep " +
+  return `Fallback encoder: this model was trained with ${used.join(' and ')}, so it is less accurate (the report's warnings say ` +
+    'why the reference encoder could not be had). To fix: trust the workspace, keep ' +
     'genreLens.downloadModels on and check the network or genreLens.hubUrl — or put the files in genreLens.modelsDirectory ' +
     '(README: "Working fully offline") — then train again with genreLens.textEncoder minilm and genreLens.imageEncoder mobilenetv2.';
 }

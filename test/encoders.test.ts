@@ -332,4 +332,13 @@ describe('nsfwjs fallback image encoder', () => {
       await encoder.dispose();
     }
   });
+
+  it('is not marked as a fallback when the user chose it', async () => {
+    const { encoder, warning } = await createImageEncoder({ model: 'nsfwjs', allowFallback: false });
+    try {
+      assert.deepEqual([warning, encoder.identity().fallback, encoder.identity().id], [null, false, 'nsfwjs-mobilenetv2-pooled']);
+    } finally {
+      await encoder.dispose();
+    }
+  });
 });

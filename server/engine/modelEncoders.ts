@@ -51,7 +51,10 @@ async function loadText(want: EncoderIdentity, options: EngineOptions, onProgres
 
 async function loadImage(want: EncoderIdentity | null, options: EngineOptions, onProgress?: (p: RunProgress) => void): Promise<ImageEncoder | null> {
   if (!want) return null;
-  if (want.id === NSFWJS_ID) return loadNsfwjsImageEncoder();
+  if (want.id === NSFWJS_ID) {
+    const encoder = await loadNsfwjsImageEncoder();
+    return want.fallback ? asFallback(encoder) : encoder;
+  }
   if (want.id !== MOBILENETV2.id) throw unknownEncoder('image', want.id, [MOBILENETV2.id, NSFWJS_ID]);
   try {
     return (await createImageEncoder({ model: 'mobilenetv2', ...imageSourceOf(options, onProgress), allowFallback: false })).encoder;

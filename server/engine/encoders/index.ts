@@ -57,13 +57,15 @@ export interface CreatedTextEncoder {
 }
 
 /** The same encoder, its identity marked as a stand-in for the one asked for (same vectors, same embedding cache). */
-export function asFallback(encoder: TextEncoder): TextEncoder {
-  return {
-    id: encoder.id, version: encoder.version, dim: encoder.dim,
-    identity: () => ({ ...encoder.identity(), fallback: true }),
-    encode: (texts, options) => encoder.encode(texts, options),
-    dispose: () => encoder.dispose(),
-  };
+export function asFallback<E extends TextEncoder | ImageEncoder>(encoder: E): E {
+  const identity = () => ({ ...encoder.identity(), fallback: true });
+  return new Proxy(encoder, {
+    get: (target, key) => {
+      if (key === 'identity') return identity;
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 export async function createTextEncoder(options: TextEncoderOptions): Promise<CreatedTextEncoder> {
@@ -115,7 +117,7 @@ export async function createImageEncoder(options: ImageEncoderOptions): Promise<
   }
   problem = withDownloadsOff(problem, options.downloadsOff);
   if (!options.allowFallback) throw new Error(`Image encoder unavailable: ${problem}`);
-  const encoder = await loadNsfwjsImageEncoder({ batchSize: options.batchSize });
+  const encoder = asFallback(await loadNsfwjsImageEncoder({ batchSize: options.batchSize }));
   return {
     encoder,
     warning: `Poster features use the bundled fallback encoder (nsfwjs MobileNetV2, not ImageNet) because ${problem}. Models trained with one image encoder cannot be used with the other.`,

@@ -87,7 +87,7 @@ export async function loadNsfwjsImageEncoder(options: NsfwjsImageOptions = {}): 
     weightsSha256: sha256,
     source: `nsfwjs@${version} bundled MobileNetV2 (fallback: fine-tuned for NSFW classes, not ImageNet)`,
     preprocess: `${POSTER_PREPROCESS}; [0,1], NHWC`,
-    fallback: true,
+    fallback: false, // createImageEncoder marks it when it stands in for MobileNetV2
   };
   const batchSize = Math.max(1, options.batchSize ?? 16);
   return posterEncoder(identity, { dim: DIM, itemFloats: ITEM_FLOATS, fill, infer }, batchSize, async () => {
