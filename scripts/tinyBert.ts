@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
+import { mulberry32 } from '../server/engine/random';
 
 export const TINY_BERT_REPO = 'Xenova/all-MiniLM-L6-v2';
 /** The real model's width, so the fixture passes the registry's dim check. */
@@ -29,18 +30,6 @@ export interface TinyBertOptions {
   seed?: number;
 }
 
-/** mulberry32: small, deterministic, good enough for random weights. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const { DataType } = onnx.TensorProto;
 const floats = (name: string, dims: number[], data: number[]) => onnx.TensorProto.create({ name, dims, dataType: DataType.FLOAT, floatData: data });
 const int64s = (name: string, dims: number[], data: number[]) => onnx.TensorProto.create({ name, dims, dataType: DataType.INT64, int64Data: data });
@@ -60,7 +49,7 @@ const valueInfo = (name: string, elemType: number, dims: (number | string)[]) =>
  */
 export function tinyBertOnnx(options: TinyBertOptions = {}): Uint8Array {
   const positions = options.positions ?? 32;
-  const rnd = random(options.seed ?? 1);
+  const rnd = mulberry32(options.seed ?? 1);
   const H = TINY_BERT_HIDDEN;
   const uniform = (n: number, scale: number) => Array.from({ length: n }, () => (rnd() * 2 - 1) * scale);
   const initializer = [

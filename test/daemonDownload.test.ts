@@ -56,6 +56,7 @@ test('genreLens.hubUrl: the first training downloads MiniLM from there, with pro
   const report = (await daemon.conn.sendRequest(Requests.getReport)) as { run: { encoders: { text: { revision?: string; fallback: boolean } } } };
   assert.equal(report.run.encoders.text.revision, MIMIC_COMMIT);
   const status = await daemon.conn.sendRequest(Requests.modelStatus);
+  assert.equal(status.state, 'ready');
   assert.equal(status.state === 'ready' && status.model.encoders.text.fallback, false);
 });
 

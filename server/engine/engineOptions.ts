@@ -45,7 +45,7 @@ export interface RunProgress {
 
 /** `$GENRE_LENS_OFFLINE` is 1, true or yes: no encoder downloads (models folder and cache only). */
 export function envOffline(env: NodeJS.ProcessEnv = process.env): boolean {
-  return /^(1|true|yes)$/i.test(env.GENRE_LENS_OFFLINE ?? '');
+  return /^(1|true|yes|on)$/i.test(env.GENRE_LENS_OFFLINE ?? '');
 }
 
 /** Why encoder files may not be downloaded and how to allow them (a sentence), or null when they may ($HF_HUB_OFFLINE is hubFiles.ts's). */

@@ -154,7 +154,7 @@ export async function httpGetResponse(url: string, options: HttpGetOptions): Pro
         current = new URL(location, current);
         continue;
       }
-      if (status < 200 || status >= 300) {
+      if (status < 200 || status >= 300 || status === 206) { // 206: part of a body nobody asked a range of
         res.resume();
         const statusText = `HTTP ${status} ${res.statusMessage ?? ''}`.trim();
         throw new DownloadError(`HTTP ${status} ${res.statusMessage ?? ''} for ${url}`, url, statusText, status);

@@ -101,7 +101,7 @@ export interface SnapshotCheck {
 
 /**
  * Hashes every registry file of a snapshot and compares it with the sidecar: a file that no longer matches is evicted
- * (deleted and forgotten), a file not recorded is missing. `expected` (pin or registry sha256 by path) must match too.
+ * (deleted and forgotten), a file not recorded is missing and left alone. `expected` (pin or registry sha256 by path) must match too.
  * A FIFO, folder or oversized file where a file should be is an error naming it (nothing is deleted but our files).
  */
 export async function checkSnapshot(snapDir: string, entry: RegistryEntry, expected: Map<string, string>): Promise<SnapshotCheck> {
@@ -117,12 +117,14 @@ export async function checkSnapshot(snapDir: string, entry: RegistryEntry, expec
       continue;
     }
     const hashed = { path: f.path, sha256: sha256Hex(data), bytes: data.length };
-    if (!record || record.sha256 !== hashed.sha256 || record.bytes !== hashed.bytes) {
+    if (!record) {
+      // Not written by Genre Lens (the sidecar is updated before a download is renamed into place): left alone.
+      out.notes.push(`${file} is not recorded in ${SIDECAR} and was not used`);
+      out.missing.push(f.path);
+    } else if (record.sha256 !== hashed.sha256 || record.bytes !== hashed.bytes) {
       await fs.rm(file, { force: true });
-      if (record) {
-        await updateSidecar(snapDir, { ...record, sha256: '' });
-        out.notes.push(`the cached ${file} no longer matched its recorded sha256 and was removed`);
-      }
+      await updateSidecar(snapDir, { ...record, sha256: '' });
+      out.notes.push(`the cached ${file} no longer matched its recorded sha256 and was removed`);
       out.missing.push(f.path);
     } else if (expected.has(f.path) && expected.get(f.path) !== hashed.sha256) {
       out.notes.push(`the cached ${file} has sha256 ${hashed.sha256}, not the expected ${expected.get(f.path)}`);

@@ -170,8 +170,8 @@ async function download(ctx: Ctx, repoDir: string, revision: string, snapshot: s
       const snapDir = path.join(repoDir, 'snapshots', snap);
       const dest = fileIn(snapDir, f.path);
       await fs.mkdir(path.dirname(dest), { recursive: true });
+      await updateSidecar(snapDir, got.file); // first: a file in the snapshot that the sidecar does not list is not ours
       await fs.rename(got.tmp, dest);
-      await updateSidecar(snapDir, got.file);
     } finally {
       await fs.rm(got.tmp, { force: true });
     }
@@ -238,7 +238,9 @@ async function verify(ctx: Ctx, f: RegistryFile, tmp: string, file: HashedFile, 
   const advertised = etagValue(header(first, final, 'x-linked-etag')) ?? etagValue(header(first, final, 'etag'));
   if (advertised && /^[0-9a-f]{64}$/.test(advertised)) {
     if (advertised !== file.sha256) throw fail(`sha256 mismatch: the hub advertised ${advertised}, got ${file.sha256}`);
-  } else if (advertised && /^[0-9a-f]{40}$/.test(advertised)) {
+  } else if (advertised && /^[0-9a-f]{40}$/.test(advertised) && header(first, final, 'x-repo-commit')) {
+    // The hub (it names the commit) gives a regular file's git blob sha1 as its ETag; elsewhere a 40-hex ETag may be
+    // anything (a plain sha1, an opaque id), so it is not checked.
     const sha1 = await gitBlobSha1(tmp, file.bytes);
     if (advertised !== sha1) throw fail(`git blob sha1 mismatch: the hub advertised ${advertised}, got ${sha1}`);
   }

@@ -3,7 +3,7 @@
 // model; when those cannot be had, the bundled USE-Lite / nsfwjs stand in, with a warning the caller shows the user.
 
 import { defaultCacheDir } from './fetchCache';
-import { type HubAccess, resolveHubModel } from './hubFiles';
+import { type HubAccess, type Pin, resolveHubModel } from './hubFiles';
 import { loadMiniLm } from './miniLm';
 import { loadNsfwjsImageEncoder } from './nsfwjsImage';
 import {
@@ -25,10 +25,7 @@ export { defaultCacheDir, fetchToCache, type CachedFile, type FetchCacheOptions 
 export { hubEndpoint, ModelUnavailableError, type HubAccess, type ResolvedModel } from './hubFiles';
 
 /** The files a model was trained with: predicting with MiniLM needs exactly these. */
-export interface EncoderPin {
-  revision: string;
-  files: { path: string; sha256: string }[];
-}
+export type { Pin as EncoderPin } from './hubFiles';
 
 /** `problem` as a sentence, then why downloads are off (and how to allow them) when they are. */
 export function withDownloadsOff(problem: string, downloadsOff?: string | null): string {
@@ -45,7 +42,7 @@ export interface TextEncoderOptions {
   /** Where MiniLM's files come from; default: the default cache, downloads allowed. */
   hub?: HubAccess;
   /** The revision and file hashes a model was trained with (prediction). */
-  pin?: EncoderPin;
+  pin?: Pin;
   /** Why downloads are off and how to allow them, if they are (a sentence, added to the warning). */
   downloadsOff?: string | null;
 }
@@ -112,7 +109,7 @@ export async function createImageEncoder(options: ImageEncoderOptions): Promise<
     const dir = options.modelsDir ?? process.env.GENRE_LENS_MODELS;
     problem = `${MOBILENETV2_INT8_FILE} was not found (${dir ? `looked in ${dir}` : 'GENRE_LENS_MODELS is not set'}) and no model URL was given`;
   } catch (err) {
-    if (!options.allowFallback) throw err;
+    if (!options.allowFallback || options.signal?.aborted) throw err;
     problem = messageOf(err);
   }
   problem = withDownloadsOff(problem, options.downloadsOff);

@@ -102,6 +102,7 @@ export async function loadMiniLm(model: ResolvedModel, entry: RegistryEntry, opt
   const net = await hf.AutoModel.from_pretrained(model.dir, {
     dtype: 'fp32',
     device: 'cpu',
+    use_external_data_format: false, // only the pinned onnx/model.onnx: a config cannot pull in an unlisted .onnx_data
     session_options: {
       intraOpNumThreads: Math.max(1, options.intraOpNumThreads ?? 2),
       interOpNumThreads: 1,

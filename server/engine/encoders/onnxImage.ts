@@ -14,14 +14,16 @@ import { POSTER_PREPROCESS, POSTER_SIZE, posterEncoder } from './posterPixels';
 import type { EncoderIdentity, ImageEncoder } from './types';
 import { readWeightsFile } from './weightsFile';
 
-export const MOBILENETV2_INT8_FILE = 'mobilenetv2-12-int8.onnx';
-export const MOBILENETV2_INT8_SHA256 = '83530ad811bc31d2b60a5599a21265a5057608c9b044b4ee758cc22f2309f54f';
+// The file name, its pinned sha256 and size cap come from the registry (models/mobilenetv2-12-int8.json).
+const REGISTERED = weightsFile(MOBILENETV2);
+export const MOBILENETV2_INT8_FILE = REGISTERED.path;
+export const MOBILENETV2_INT8_SHA256 = REGISTERED.sha256 as string;
 /** The most bytes the model file may have (the int8 model has about 3.5 MB): a bigger file is refused unread. */
-export const MAX_ONNX_MODEL_BYTES = 200 * 1024 * 1024;
+export const MAX_ONNX_MODEL_BYTES = REGISTERED.maxBytes;
 /** Quantised [N,1280] tensor feeding the classifier (after global average pooling + flatten). */
 const FEATURE_TENSOR = '472_quantized';
 const FEATURE_OUTPUT = 'genre_lens_pooled_feature';
-const DIM = 1280;
+const DIM = MOBILENETV2.dim;
 const HW = POSTER_SIZE * POSTER_SIZE;
 
 export interface OnnxModelSource {
