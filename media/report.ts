@@ -151,7 +151,7 @@ function confusionGrid(r: Report): Node {
 function ablationChart(r: Report): Node {
   const variants = (['both', 'text', 'poster'] as const).filter((k) => r.ablation[k]);
   const data = variants.flatMap((v) => r.genres.map((g, i) => ({ genre: g, model: v === 'both' ? 'text + poster' : `${v} only`, f1: r.ablation[v]?.perGenreF1[i] ?? 0 })));
-  const summary = el('table', { className: 'report compact' }, el('thead', {}, el('tr', {}, ...['model', 'micro-F1', 'macro-F1', 'samples-F1', 'subset accuracy'].map((t) => el('th', { text: t })))),
+  const summary = el('table', { className: 'report compact ablation' }, el('thead', {}, el('tr', {}, ...['model', 'micro-F1', 'macro-F1', 'samples-F1', 'subset accuracy'].map((t) => el('th', { text: t })))),
     el('tbody', {}, ...variants.map((v) => {
       const a = r.ablation[v];
       return el('tr', {}, el('td', { text: v === 'both' ? 'text + poster' : `${v} only` }), ...[a?.micro.f1, a?.macro.f1, a?.samples.f1, a?.subsetAccuracy].map((x) => el('td', { text: pct(x ?? 0), className: 'num' })));

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { MovieRow } from './engine/data';
-import type { EngineOptions } from './engine/engineOptions';
+import type { EngineOptions, RunProgress } from './engine/engineOptions';
 import { startWorker } from './engine/workers';
 import type { PredictReplies, PredictReply, PredictRequest } from './predictWorker';
 
@@ -26,6 +26,11 @@ export class PredictClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   private readonly models = new Map<number, Model>();
+  /** Download progress of the loads in flight, by request id. */
+  private readonly loadProgress = new Map<number, (p: RunProgress) => void>();
+
+  /** `onDownload(dir, p)`: a model's load is downloading encoder files; `p` null when that load has finished. */
+  constructor(private readonly onDownload: (dir: string, p: RunProgress | null) => void = () => undefined) {}
 
   /** Loads a model folder in the prediction thread; `pipeline` names it in later calls. */
   async load(dir: string, options: EngineOptions): Promise<PredictReplies['load'] & { pipeline: number }> {
@@ -74,7 +79,8 @@ export class PredictClient {
     if (!model || model.released) throw new Error(`internal: model ${pipeline} was released`);
     model.uses++;
     try {
-      const loading = (model.loading ??= this.request<'load'>({ type: 'load', pipeline, dir: model.dir, options: model.options }));
+      const loading = (model.loading ??= this.request<'load'>({ type: 'load', pipeline, dir: model.dir, options: model.options },
+        undefined, (p) => this.onDownload(model.dir, p)).finally(() => this.onDownload(model.dir, null)));
       const load = await loading.catch((e: unknown) => {
         if (model.loading === loading) model.loading = null; // a failed load is tried again by the next request (not a newer one)
         throw e;
@@ -90,9 +96,11 @@ export class PredictClient {
     if (model.loading) void this.request<'release'>({ type: 'release', pipeline }).catch(() => undefined);
   }
 
-  private request<K extends keyof PredictReplies>(body: Request & { type: K }, signal?: AbortSignal): Promise<PredictReplies[K]> {
+  private request<K extends keyof PredictReplies>(body: Request & { type: K }, signal?: AbortSignal,
+    onProgress?: (p: RunProgress) => void): Promise<PredictReplies[K]> {
     const worker = this.thread();
     const id = this.nextId++;
+    if (onProgress) this.loadProgress.set(id, onProgress);
     return new Promise<PredictReplies[K]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       worker.ref(); // while a reply is awaited (the thread is unref'd when idle, so it never keeps a process alive)
@@ -107,8 +115,10 @@ export class PredictClient {
     if (this.worker) return this.worker;
     const worker = startWorker(path.join(__dirname, 'predictWorker.ts'), 'predict-worker.js');
     worker.on('message', (r: PredictReply) => {
+      if ('progress' in r) return void this.loadProgress.get(r.id)?.(r.progress);
       const p = this.pending.get(r.id);
       this.pending.delete(r.id);
+      this.loadProgress.delete(r.id);
       if (this.pending.size === 0) worker.unref();
       if (r.ok) p?.resolve(r.value);
       else p?.reject(new Error(r.message));
@@ -126,5 +136,6 @@ export class PredictClient {
     const error = new Error(`the prediction thread stopped (${why}); the next hover starts it again`);
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
+    this.loadProgress.clear();
   }
 }

@@ -5,7 +5,7 @@
 // would drop the loaded model, and a single thread holding the current model is not a pool.
 import { parentPort } from 'node:worker_threads';
 import type { MovieRow } from './engine/data';
-import type { EngineOptions } from './engine/engineOptions';
+import type { EngineOptions, RunProgress } from './engine/engineOptions';
 import { ModelPipeline, RowResult } from './engine/pipeline';
 import type { Manifest } from '../common/modelTypes';
 
@@ -28,7 +28,9 @@ export type PredictRequest =
   /** Aborts request `target` (a hover the editor no longer wants). */
   | { type: 'cancel'; id: number; target: number };
 
-export type PredictReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string };
+export type PredictReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string }
+  /** Not a reply: request `id` (a load) is downloading its encoders' files. */
+  | { id: number; progress: RunProgress };
 
 const pipelines = new Map<number, ModelPipeline>();
 /** Pipelines released but still finishing their predictions. */
@@ -41,10 +43,12 @@ function pipelineOf(id: number): ModelPipeline {
   return p;
 }
 
-async function handle(m: Exclude<PredictRequest, { type: 'cancel' }>, signal: AbortSignal): Promise<PredictReplies[keyof PredictReplies]> {
+async function handle(m: Exclude<PredictRequest, { type: 'cancel' }>, signal: AbortSignal,
+  onProgress: (p: RunProgress) => void): Promise<PredictReplies[keyof PredictReplies]> {
   switch (m.type) {
     case 'load': {
-      const p = await ModelPipeline.load(m.dir, m.options);
+      // Only a model trained elsewhere downloads here (its encoders in neither the models folder nor the cache).
+      const p = await ModelPipeline.load(m.dir, m.options, (progress) => progress.phase === 'downloading' && onProgress(progress));
       const before = pipelines.get(m.pipeline);
       pipelines.set(m.pipeline, p);
       if (before) void before.dispose(); // loaded twice (a retry raced a load): keep one, free the other
@@ -78,7 +82,7 @@ if (port) {
     }
     const ac = new AbortController();
     running.set(m.id, ac);
-    handle(m, ac.signal).then(
+    handle(m, ac.signal, (progress) => port.postMessage({ id: m.id, progress } satisfies PredictReply)).then(
       (value) => port.postMessage({ id: m.id, ok: true, value } satisfies PredictReply),
       (e: unknown) => port.postMessage({ id: m.id, ok: false, message: e instanceof Error ? e.message : String(e) } satisfies PredictReply),
     ).finally(() => running.delete(m.id));

@@ -17,6 +17,7 @@ import { DocumentDatasets } from './documents';
 import { answerHover } from './hoverRequest';
 import { JobCancelled, percentOf, progressMessage, runJob, RunningJob } from './jobs';
 import { HostOptions, ModelHost, settledHost, summarize } from './modelHost';
+import { modelLoadProgress } from './loadProgress';
 import { PredictClient } from './predictClient';
 import {
   DaemonSettings, DeleteOldModelsResult, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, Requests, TrainResult,
@@ -32,7 +33,7 @@ let settings: DaemonSettings = {};
 let root = process.cwd();
 let host: ModelHost;
 /** The prediction thread, shared by every ModelHost this daemon makes (a settings change makes a new one). */
-const predictClient = new PredictClient();
+const predictClient = new PredictClient(modelLoadProgress(connection));
 /** The running training; set before the first await of a train request, so two trainings can never start at once. */
 interface Training { job: RunningJob<{ modelDir: string; warnings: string[] }> | null; cancelled: boolean; percent: number; phase: string }
 let training: Training | null = null;

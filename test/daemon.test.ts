@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { Hover, MarkupContent, ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { escapeMarkdown } from '../server/hover';
 import { ModelState, Notifications, Requests } from '../common/protocol';
-import { DaemonProcess, startDaemon } from './daemonProcess';
+import { DaemonProcess, startDaemon, until } from './daemonProcess';
 import { needsShared, shared } from './sharedDir';
 
 const repo = path.resolve(__dirname, '..');
@@ -52,9 +52,6 @@ async function hover(uri: string, line: number, character: number): Promise<stri
   return h ? (h.contents as MarkupContent).value : '';
 }
 
-const until = async (cond: () => boolean) => {
-  while (!cond()) await new Promise((r) => setTimeout(r, 20));
-};
 
 test('before any model, a hover says how to train one with a command link', async () => {
   const uri = open('data/movies.csv', 'csv');

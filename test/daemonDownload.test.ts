@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeTinyBert } from '../scripts/tinyBert';
 import { ModelState, Notifications, Requests } from '../common/protocol';
-import { DaemonProcess, startDaemon } from './daemonProcess';
+import { DaemonProcess, startDaemon, until } from './daemonProcess';
 import { type HubMimic, MIMIC_COMMIT, startHubMimic } from './hubMimic';
 
 // The daemon inherits this environment: downloads allowed (test/setup.ts's GENRE_LENS_OFFLINE removed), no models
@@ -58,6 +58,20 @@ test('genreLens.hubUrl: the first training downloads MiniLM from there, with pro
   const status = await daemon.conn.sendRequest(Requests.modelStatus);
   assert.equal(status.state, 'ready');
   assert.equal(status.state === 'ready' && status.model.encoders.text.fallback, false);
+});
+
+test('a model whose encoder files are not in the cache (trained elsewhere): loading it downloads them, with work-done progress', async () => {
+  const from = messages.length;
+  const fromState = states.length;
+  const requested = mimic.requests.length;
+  // A new, empty cache: the current MiniLM model's pinned files must be fetched again before it can serve hovers.
+  await daemon.conn.sendNotification('workspace/didChangeConfiguration',
+    { settings: { genreLens: settings({ cacheDirectory: path.join(work, 'cache-fresh') }) } });
+  await until(() => messages.slice(from).some((m) => m.startsWith('downloading onnx/model.onnx')), 'a download message');
+  await until(() => states.slice(fromState).some((st) => st.state === 'ready'), 'the model served again (published after its load)');
+  assert.ok(mimic.requests.slice(requested).some((q) => q.includes(`/resolve/${MIMIC_COMMIT}/onnx/model.onnx`)),
+    `fetched at the model's commit: ${mimic.requests.slice(requested).join(', ')}`);
+  assert.ok(messages.slice(from).some((m) => /^downloading onnx\/model\.onnx \d+\.\d\/\d+\.\d MB$/.test(m)), messages.slice(from).join('\n'));
 });
 
 test('genreLens.downloadModels off: nothing is fetched, training falls back to USE-Lite, and the summary marks it', async () => {

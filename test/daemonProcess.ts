@@ -7,6 +7,14 @@ import { pathToFileURL } from 'node:url';
 import { createProtocolConnection, ProtocolConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver-protocol/node';
 
 const repo = path.resolve(__dirname, '..');
+
+/** Polls `cond` until it holds (at most ~60 s of polls, so a daemon that never gets there fails the test, not hangs it). */
+export async function until(cond: () => boolean, what = String(cond)): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i > 3000) throw new Error(`never true: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 /** Notifications the tests answer with nothing unless their `setup` registers its own handler (which replaces it). */
 const QUIET = ['$/progress', 'genreLens/status', 'window/logMessage', 'window/showMessage'];
 

@@ -16,7 +16,7 @@ import { Requests } from '../common/protocol';
 import { validateSettings } from '../server/settings';
 import { checkParams, deleteOldModelsParams, predictFileParams, selectModelParams, trainParams } from '../server/requestSchemas';
 import { MAX_HOVER_ROWS, tooLargeForHovers } from '../server/documents';
-import { startDaemon as startDaemonProcess } from './daemonProcess';
+import { startDaemon as startDaemonProcess, until } from './daemonProcess';
 
 const repo = path.resolve(__dirname, '..');
 
@@ -64,9 +64,6 @@ async function hover(d: Daemon, uri: string, line: number): Promise<string> {
   return h ? (h.contents as MarkupContent).value : '';
 }
 
-const until = async (cond: () => boolean) => {
-  while (!cond()) await new Promise((r) => setTimeout(r, 20));
-};
 
 test('settings are validated one by one: a bad value becomes its default with a warning naming it', () => {
   const r = validateSettings({ seed: 'abc', imageEncoder: 'evil', posterRoots: 'x', keepModels: 0, imageModelUrl: 'file:///etc/passwd',

@@ -78,7 +78,12 @@ describe('the report of a TMDB model in code-server', () => {
     const table = frame.locator('table.report:not(.compact)');
     await table.locator('tbody tr').first().waitFor({ timeout: UI_WAIT });
     assert.deepEqual((await table.locator('tbody tr td:first-child').allInnerTexts()).map((s) => s.trim()), genres);
-    assert.equal(await frame.locator('table.compact tbody tr').count(), 3, 'text + poster, text only, poster only');
+    assert.equal(await frame.locator('table.ablation tbody tr').count(), 3, 'text + poster, text only, poster only');
+    // The encoders the model used: MiniLM cannot be downloaded here, so the text row is USE-Lite marked as a fallback.
+    const encoders = frame.locator('table.encoders tbody tr');
+    assert.deepEqual((await encoders.locator('th').allInnerTexts()).map((s) => s.trim()), ['text', 'poster']);
+    assert.match(await encoders.first().innerText(), /use-lite[\s\S]*fallback/);
+    assert.match(await encoders.nth(1).innerText(), /mobilenetv2-imagenet-int8-onnx[\s\S]*as chosen/);
     const matrices = frame.locator('h2', { hasText: 'Confusion matrices' }).locator('xpath=..').locator('figure');
     assert.equal(await matrices.count(), genres.length, 'one confusion matrix per genre');
     const scrollTo = (heading: string) => frame.locator('h2', { hasText: heading })
