@@ -3,6 +3,7 @@
 // loading may reach — and the helpers that turn those options into encoders, hub access, dataset options and poster access.
 import type { DatasetOptions } from './data';
 import { createImageEncoder, createTextEncoder, defaultCacheDir, type HubAccess, type ImageEncoder, type OnnxModelSource } from './encoders';
+import { modelsDirOf } from './encoders/hubFiles';
 import { MOBILENETV2, weightsFile } from './encoders/registry';
 import type { Encoders, PosterAccess } from './features';
 
@@ -61,15 +62,10 @@ function modelCacheDir(options: EngineOptions): string {
   return options.cacheDir ?? defaultCacheDir();
 }
 
-/** The folder with the user's own encoder files, if any. */
-function modelsDirOf(options: EngineOptions): string | undefined {
-  return options.modelsDir ?? (process.env.GENRE_LENS_MODELS || undefined);
-}
-
 /** Where the hub encoders' files come from, with download progress as RunProgress ('downloading', bytes). */
 export function hubAccessOf(options: EngineOptions, onProgress?: (p: RunProgress) => void, signal?: AbortSignal): HubAccess {
   return {
-    endpoint: options.hubUrl || undefined, modelsDir: modelsDirOf(options), cacheDir: modelCacheDir(options),
+    endpoint: options.hubUrl || undefined, modelsDir: modelsDirOf(options.modelsDir), cacheDir: modelCacheDir(options),
     allowDownload: modelDownloadsOff(options) === null, signal,
     onProgress: onProgress && ((p) => onProgress({ phase: 'downloading', done: p.receivedBytes, total: p.totalBytes, detail: p.file })),
   };
@@ -79,7 +75,7 @@ export function hubAccessOf(options: EngineOptions, onProgress?: (p: RunProgress
 export function imageSourceOf(options: EngineOptions, onProgress?: (p: RunProgress) => void, signal?: AbortSignal): OnnxModelSource {
   const detail = options.imageModelUrl ?? weightsFile(MOBILENETV2).path;
   return {
-    modelsDir: modelsDirOf(options), modelUrl: options.imageModelUrl, cacheDir: modelCacheDir(options),
+    modelsDir: modelsDirOf(options.modelsDir), modelUrl: options.imageModelUrl, cacheDir: modelCacheDir(options),
     allowDownload: modelDownloadsOff(options) === null, signal,
     onDownloadProgress: onProgress && ((done, total) => onProgress({ phase: 'downloading', done, total, detail })),
   };

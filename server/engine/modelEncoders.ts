@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import {
   asFallback, createImageEncoder, createTextEncoder, hubEndpoint, ModelUnavailableError, type EncoderIdentity, type ImageEncoder, type TextEncoder,
 } from './encoders';
-import { putFilesHint } from './encoders/hubFiles';
+import { messageOf, modelsDirOf, putFilesHint } from './encoders/hubFiles';
 import { NSFWJS_ID, loadNsfwjsImageEncoder } from './encoders/nsfwjsImage';
 import { MINILM, MOBILENETV2 } from './encoders/registry';
 import { USE_LITE_ID } from './encoders/useLite';
@@ -13,14 +13,13 @@ import { type EngineOptions, hubAccessOf, imageSourceOf, modelDownloadsOff, type
 import { disposeEncoders, type Encoders } from './features';
 import type { Manifest } from '../../common/modelTypes';
 
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
 const unknownEncoder = (kind: string, id: string, known: string[]) => new Error(`The model was trained with the ${kind} encoder ${id}, ` +
   `which this Genre Lens does not know (it knows ${known.join(', ')}): was it made by a newer version? Update Genre Lens, or retrain the model.`);
 
 /** What to do when MiniLM's pinned files are not here: allow downloads, or put exactly those files in the models folder. */
 function miniLmMissing(want: EncoderIdentity, options: EngineOptions, err: ModelUnavailableError): Error {
   const repo = MINILM.hub?.repo ?? MINILM.id;
-  const dir = options.modelsDir ?? (process.env.GENRE_LENS_MODELS || undefined);
+  const dir = modelsDirOf(options.modelsDir);
   const where = dir ? path.join(dir, repo) : `<models folder>/${repo} (the folder given by --models, GENRE_LENS_MODELS or genreLens.modelsDirectory)`;
   // hubFiles' advice ends with "or use the bundled encoders", which cannot predict with this model: left out here.
   const why = err.message.replace(`; ${putFilesHint(MINILM, dir)}`, '');
@@ -60,7 +59,7 @@ async function loadImage(want: EncoderIdentity | null, options: EngineOptions, o
     return (await createImageEncoder({ model: 'mobilenetv2', ...imageSourceOf(options, onProgress), allowFallback: false })).encoder;
   } catch (e) {
     const off = modelDownloadsOff(options);
-    const why = messageOf(e).replace(`; ${putFilesHint(MOBILENETV2, options.modelsDir ?? (process.env.GENRE_LENS_MODELS || undefined))}`, '');
+    const why = messageOf(e).replace(`; ${putFilesHint(MOBILENETV2, modelsDirOf(options.modelsDir))}`, '');
     throw new Error(`The model was trained with the image encoder ${want.id} (sha256 ${want.weightsSha256.slice(0, 12)}), which is not available here ` +
       `(${why}). ${off ? `${off}; or set` : 'Set'} --models or GENRE_LENS_MODELS (genreLens.modelsDirectory) to the folder with ` +
       `${MOBILENETV2.files[0].path}.`);

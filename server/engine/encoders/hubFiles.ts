@@ -81,12 +81,20 @@ interface Ctx {
   notes: string[];
 }
 
+/** The folder with the user's own encoder files: `explicit` (an option or setting), else $GENRE_LENS_MODELS, else none. */
+export function modelsDirOf(explicit: string | undefined): string | undefined {
+  return explicit ?? (process.env.GENRE_LENS_MODELS || undefined);
+}
+
+/** `err`'s message without a closing period. */
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
+
 export async function resolveHubModel(entry: RegistryEntry, access: HubAccess, pin?: Pin): Promise<ResolvedModel> {
   if (!entry.hub) throw new Error(`${entry.id} is not a hub model (its registry entry has no "hub")`);
   const repo = entry.hub.repo;
   const expected = new Map(entry.files.flatMap((f) => (f.sha256 ? [[f.path, f.sha256] as const] : [])));
   for (const f of pin?.files ?? []) expected.set(f.path, f.sha256.toLowerCase());
-  const modelsDir = access.modelsDir ?? (process.env.GENRE_LENS_MODELS || undefined);
+  const modelsDir = modelsDirOf(access.modelsDir);
   const ctx: Ctx = { entry, repo, access, endpoint: hubEndpoint(access.endpoint), modelsDir, expected, notes: [] };
   try {
     const local = await fromModelsFolder(ctx);

@@ -3,7 +3,7 @@
 // model; when those cannot be had, the bundled USE-Lite / nsfwjs stand in, with a warning the caller shows the user.
 
 import { defaultCacheDir } from './fetchCache';
-import { type HubAccess, type Pin, resolveHubModel } from './hubFiles';
+import { type HubAccess, type Pin, messageOf, modelsDirOf, resolveHubModel } from './hubFiles';
 import { loadMiniLm } from './miniLm';
 import { loadNsfwjsImageEncoder } from './nsfwjsImage';
 import {
@@ -32,7 +32,6 @@ export function withDownloadsOff(problem: string, downloadsOff?: string | null):
   return downloadsOff ? `${problem}. ${downloadsOff}` : problem;
 }
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\.$/, '');
 
 export interface TextEncoderOptions {
   /** 'minilm' (all-MiniLM-L6-v2 from the hub) or the bundled 'use-lite'. */
@@ -106,7 +105,7 @@ export async function createImageEncoder(options: ImageEncoderOptions): Promise<
   try {
     const located = await locateOnnxModel(options);
     if (located) return { encoder: await loadOnnxImageEncoder(located, options), warning: null };
-    const dir = options.modelsDir ?? process.env.GENRE_LENS_MODELS;
+    const dir = modelsDirOf(options.modelsDir);
     problem = `${MOBILENETV2_INT8_FILE} was not found (${dir ? `looked in ${dir}` : 'GENRE_LENS_MODELS is not set'}) and no model URL was given`;
   } catch (err) {
     if (!options.allowFallback || options.signal?.aborted) throw err;

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type * as HF from '@huggingface/transformers' with { 'resolution-mode': 'import' };
 import type { ResolvedModel } from './hubFiles';
 import { type RegistryEntry, weightsFile } from './registry';
+import { encodeLengthSorted, normaliseText } from './textBatches';
 import type { EncodeOptions, EncoderIdentity, TextEncoder } from './types';
 import { readWeightsFile } from './weightsFile';
 
@@ -121,10 +122,9 @@ export async function loadMiniLm(model: ResolvedModel, entry: RegistryEntry, opt
   const padId = BigInt(tokenizer.pad_token_id ?? 0);
   const batchSize = Math.max(1, options.batchSize ?? 16);
 
-  const normalise = (text: unknown) => (typeof text === 'string' ? text.replace(/\s+/g, ' ').trim().slice(0, MAX_CHARS) : '');
   /** [CLS] … [SEP] ids, untruncated; null when the text has no token of its own (→ zero vector). */
   function tokenise(text: unknown): number[] | null {
-    const t = normalise(text);
+    const t = normaliseText(text, MAX_CHARS);
     const ids = t ? tokenizer.encode(t) : [];
     return ids.some((id) => !special.has(id)) ? ids : null;
   }
@@ -189,32 +189,15 @@ export async function loadMiniLm(model: ResolvedModel, entry: RegistryEntry, opt
     maxTokens,
     identity: () => ({ ...identity, files: identity.files?.map((f) => ({ ...f })) }),
     countTruncated: (texts) => texts.filter((t) => (tokenise(t)?.length ?? 0) > maxTokens).length,
-    async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array[]> {
-      const out: Float32Array[] = new Array(texts.length);
-      let done = 0;
-      // Each run pads to its longest row, so texts are batched in order of token count; results go back in place.
-      for (let start = 0; start < texts.length; start += SORT_WINDOW) {
-        const end = Math.min(start + SORT_WINDOW, texts.length);
-        const window: { index: number; ids: number[] }[] = [];
-        for (let i = start; i < end; i++) {
-          const ids = tokenise(texts[i]);
-          if (ids) window.push({ index: i, ids: truncate(ids) });
-          else out[i] = new Float32Array(dim);
-        }
-        done += end - start - window.length;
-        window.sort((a, b) => a.ids.length - b.ids.length);
-        for (let b = 0; b < window.length; b += batchSize) {
-          opts.signal?.throwIfAborted();
-          const batch = window.slice(b, b + batchSize);
-          const vectors = await embed(batch.map((t) => t.ids));
-          batch.forEach((t, r) => (out[t.index] = vectors[r]));
-          done += batch.length;
-          opts.onProgress?.(done, texts.length);
-        }
-        if (window.length === 0) opts.onProgress?.(done, texts.length);
-      }
-      return out;
-    },
+    // Each run pads to its longest row, so texts are batched in order of token count; results go back in place.
+    encode: (texts: readonly string[], opts?: EncodeOptions) => encodeLengthSorted(texts, {
+      window: SORT_WINDOW, batchSize, dim,
+      tokenise: (text) => {
+        const ids = tokenise(text);
+        return ids && truncate(ids);
+      },
+      embed,
+    }, opts),
     async dispose() {
       await net.dispose();
     },

@@ -8,7 +8,7 @@ import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { defaultCacheDir, fetchToCache, sha256Hex } from './fetchCache';
 import { DownloadError } from './httpGet';
-import { DEFAULT_IDLE_TIMEOUT_MS, ModelUnavailableError, downloadFailure, putFilesHint } from './hubFiles';
+import { DEFAULT_IDLE_TIMEOUT_MS, ModelUnavailableError, downloadFailure, modelsDirOf, putFilesHint } from './hubFiles';
 import { MOBILENETV2, weightsFile } from './registry';
 import { POSTER_PREPROCESS, POSTER_SIZE, posterEncoder } from './posterPixels';
 import type { EncoderIdentity, ImageEncoder } from './types';
@@ -58,7 +58,7 @@ export interface LocatedModel {
  * the cache. null when neither is configured; `ModelUnavailableError` (message says what to do) when it cannot be had.
  */
 export async function locateOnnxModel(src: OnnxModelSource): Promise<LocatedModel | null> {
-  const modelsDir = src.modelsDir ?? (process.env.GENRE_LENS_MODELS || undefined);
+  const modelsDir = modelsDirOf(src.modelsDir);
   try {
     return await locate(src, modelsDir);
   } catch (err) {

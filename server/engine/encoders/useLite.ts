@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { Tokenizer } from '@tensorflow-models/universal-sentence-encoder/dist/tokenizer';
 import { sha256Hex } from './fetchCache';
+import { encodeLengthSorted, normaliseText } from './textBatches';
 import { ensureWasmBackend, memoryHandler, toArrayBuffer } from './tfWasm';
 import type { EncodeOptions, EncoderIdentity, TextEncoder } from './types';
 
@@ -22,11 +23,6 @@ export interface UseLiteOptions {
   batchSize?: number;
   /** Texts are cut to this many characters (default 4000): the tokenizer is quadratic in input length. */
   maxChars?: number;
-}
-
-/** Collapses whitespace and trims; USE itself is case-sensitive, so case is kept. */
-function normaliseText(text: unknown, maxChars: number): string {
-  return typeof text === 'string' ? text.replace(/\s+/g, ' ').trim().slice(0, maxChars) : '';
 }
 
 export async function loadUseLite(options: UseLiteOptions = {}): Promise<TextEncoder> {
@@ -93,33 +89,18 @@ export async function loadUseLite(options: UseLiteOptions = {}): Promise<TextEnc
     version: identity.version,
     dim: DIM,
     identity: () => ({ ...identity }),
-    async encode(texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array[]> {
-      const out: Float32Array[] = new Array(texts.length);
-      let done = 0;
-      // The graph pads each batch to its longest text, so texts are tokenised a window at a time and batched in
-      // order of token count; results go back to their input positions.
-      for (let start = 0; start < texts.length; start += batchSize * SORT_WINDOW_BATCHES) {
-        const end = Math.min(start + batchSize * SORT_WINDOW_BATCHES, texts.length);
-        const window: { index: number; tokens: number[] }[] = [];
-        for (let i = start; i < end; i++) {
-          const tokens = tokenizer.encode(normaliseText(texts[i], maxChars));
-          if (tokens.length > 0) window.push({ index: i, tokens });
-          else out[i] = new Float32Array(DIM);
-        }
-        done += end - start - window.length;
-        window.sort((a, b) => a.tokens.length - b.tokens.length);
-        for (let b = 0; b < window.length; b += batchSize) {
-          opts.signal?.throwIfAborted();
-          const batch = window.slice(b, b + batchSize);
-          const data = await embedTokens(batch.map((t) => t.tokens));
-          batch.forEach((t, r) => (out[t.index] = data.slice(r * DIM, (r + 1) * DIM)));
-          done += batch.length;
-          opts.onProgress?.(done, texts.length);
-        }
-        if (window.length === 0) opts.onProgress?.(done, texts.length);
-      }
-      return out;
-    },
+    // USE itself is case-sensitive, so normaliseText keeps case.
+    encode: (texts: readonly string[], opts?: EncodeOptions) => encodeLengthSorted(texts, {
+      window: batchSize * SORT_WINDOW_BATCHES, batchSize, dim: DIM,
+      tokenise: (text) => {
+        const tokens = tokenizer.encode(normaliseText(text, maxChars));
+        return tokens.length > 0 ? tokens : null;
+      },
+      embed: async (ids) => {
+        const data = await embedTokens(ids);
+        return ids.map((_, r) => data.slice(r * DIM, (r + 1) * DIM));
+      },
+    }, opts),
     async dispose() {
       model.dispose();
     },
