@@ -1,6 +1,6 @@
 // The command-palette commands: Train Genre Model on CSV… (pick a file, confirm columns, choose the evaluation
 // split, train with a cancellable progress notification), Predict Genres for This File, Select Model, Delete Old
-// Models…, Restart Daemon. Each starts the daemon first if it is not running yet. Training and predicting need a
+// Models…, Clear Embedding Cache, Restart Daemon. Each starts the daemon first if it is not running yet. Training and predicting need a
 // trusted workspace (the daemon refuses them too).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -106,8 +106,10 @@ async function train(daemon: Daemon, log: vscode.LogOutputChannel, uri?: vscode.
   // Shown after the progress notification has closed, so it does not keep the progress on screen.
   r.warnings.forEach((w) => log.warn(w));
   const fallback = fallbackNote(r.model); // a bundled stand-in encoder was used: say so as a warning
+  const comparison = r.comparison === 'pending' ? ' The text-only/poster-only comparison is still running; the report shows it when it lands.'
+    : r.comparison === 'failed' ? ' The text-only/poster-only comparison failed (see the log); the model is kept.' : '';
   const message = `Genre model ready: micro-F1 ${r.model.microF1.toFixed(3)}, macro-F1 ${r.model.macroF1.toFixed(3)}` +
-    ` on ${r.model.evalRows} evaluation rows.${r.warnings.length ? ` ${r.warnings.length} warning(s) in the log.` : ''}`;
+    ` on ${r.model.evalRows} evaluation rows.${comparison}${r.warnings.length ? ` ${r.warnings.length} warning(s) in the log.` : ''}`;
   void (fallback ? vscode.window.showWarningMessage(`${message} ${fallback}`, 'Show Report') : vscode.window.showInformationMessage(message, 'Show Report'))
     .then((open) => open && vscode.commands.executeCommand('genreLens.showReport'));
 }
@@ -161,6 +163,18 @@ async function deleteOldModels(daemon: Daemon): Promise<void> {
   void vscode.window.showInformationMessage(`Genre Lens: deleted ${done.deleted.length} old model(s); ${done.kept.length} kept.`);
 }
 
+/** Clear Embedding Cache: asks nothing (it is a cache); says what was removed and what was left. */
+async function clearEmbeddingCache(daemon: Daemon, log: vscode.LogOutputChannel): Promise<void> {
+  const client = await daemon.start('Clear Embedding Cache was run');
+  const r = await client.sendRequest(Requests.clearEmbeddingCache);
+  r.removed.forEach((x) => log.info(`removed ${x.file}`));
+  r.left.forEach((x) => log.warn(`left ${x.file}: ${x.why}`));
+  const mb = (r.removed.reduce((n, x) => n + x.bytes, 0) / 1e6).toFixed(1);
+  if (r.left.length) throw new Error(`embedding cache cleared (${mb} MB), but ${r.left.length} file(s) in ${r.dir} were left: ${r.left[0].file}: ${r.left[0].why}`);
+  void vscode.window.showInformationMessage(r.removed.length ? `Genre Lens: embedding cache cleared (${mb} MB); the next run encodes again.`
+    : 'Genre Lens: the embedding cache was already empty.');
+}
+
 export function registerCommands(context: vscode.ExtensionContext, daemon: Daemon, log: vscode.LogOutputChannel,
   state: () => ModelState): void {
   const guard = (fn: (...args: never[]) => Promise<void>) => async (...args: never[]) => {
@@ -177,9 +191,11 @@ export function registerCommands(context: vscode.ExtensionContext, daemon: Daemo
     vscode.commands.registerCommand('genreLens.predictFile', guard((uri?: vscode.Uri) => predictFile(daemon, uri))),
     vscode.commands.registerCommand('genreLens.selectModel', guard(() => selectModel(daemon))),
     vscode.commands.registerCommand('genreLens.deleteOldModels', guard(() => deleteOldModels(daemon))),
+    vscode.commands.registerCommand('genreLens.clearEmbeddingCache', guard(() => clearEmbeddingCache(daemon, log))),
     vscode.commands.registerCommand('genreLens.cancelTraining', guard(async () => {
-      // Only a running daemon can be training.
-      if (state().state === 'training') await daemon.running?.sendRequest(Requests.cancelTraining);
+      // Only a running daemon can be training (or comparing: that stops the comparison, the model stays).
+      const s = state();
+      if (s.state === 'training' || (s.state === 'ready' && s.comparison)) await daemon.running?.sendRequest(Requests.cancelTraining);
     })),
     vscode.commands.registerCommand('genreLens.restartDaemon', guard(async () => {
       await daemon.restart('Restart Daemon was run');

@@ -1,6 +1,7 @@
 // The Genre Lens extension. Activating is cheap: the daemon (client/daemonClient.ts) starts only when it is wanted —
 // an open CSV/TSV/JSONL document, a JSON document that looks like a movie dataset (client/datasetSniff.ts), a model
-// store in the workspace, or any Genre Lens command. Wires the commands, the status bar and the report panel.
+// store in the workspace, or any Genre Lens command. Wires the commands, the status bar and the report panel (refreshed
+// when a new model is served, and again when its text-only/poster-only comparison lands).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -78,12 +79,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status.backgroundColor = warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     status.command = s.state === 'none' ? 'genreLens.train' : 'genreLens.showReport';
     status.show();
-    void vscode.commands.executeCommand('setContext', 'genreLens.training', s.state === 'training');
+    // Cancel Training also stops the comparison that follows a saved model (the model stays).
+    void vscode.commands.executeCommand('setContext', 'genreLens.training', s.state === 'training' || (s.state === 'ready' && !!s.comparison));
     ReportPanel.onModelState(s);
   };
 
   const d = new Daemon(context, log, () => daemonSettings(context),
-    (client) => context.subscriptions.push(client.onNotification(Notifications.status, showState)),
+    (client) => context.subscriptions.push(client.onNotification(Notifications.status, showState),
+      client.onNotification(Notifications.reportChanged, (r) => {
+        if (r.comparison === 'failed') log.warn(`The text-only/poster-only comparison failed (the model is kept): ${r.message ?? 'no reason given'}`);
+        ReportPanel.onReportChanged(r.model);
+      })),
     async (client) => showState(await client.sendRequest(Requests.modelStatus)));
   daemon = d;
   context.subscriptions.push(vscode.workspace.onDidChangeConfiguration((e) => {

@@ -28,8 +28,12 @@ export function statusText(s: ModelState): { text: string; tooltip: string; warn
       const fallback = fallbackNote(s.model);
       const tooltip = `Genre model from ${path.basename(s.model.dataset)} (${s.model.genres.length} genres, ` +
         `micro-F1 ${s.model.microF1.toFixed(3)}, macro-F1 ${s.model.macroF1.toFixed(3)} on ${s.model.evalRows} rows). Click for the report.`;
-      return { text: `$(${fallback ? 'warning' : 'check'}) Genre: micro-F1 ${s.model.microF1.toFixed(2)}`,
-        tooltip: fallback ? `${fallback}\n\n${tooltip}` : tooltip, warning: fallback !== null };
+      // The model is served while its text-only/poster-only comparison still runs.
+      const c = s.comparison;
+      const comparing = c ? `The model is ready and answers hovers; its text-only/poster-only comparison is running (${c.phase}) ` +
+        'and the report shows it when it lands. "Genre Lens: Cancel Training" stops the comparison and keeps the model.\n\n' : '';
+      return { text: `$(${c ? 'sync~spin' : fallback ? 'warning' : 'check'}) Genre: micro-F1 ${s.model.microF1.toFixed(2)}${c ? ` · comparing ${c.percent}%` : ''}`,
+        tooltip: comparing + (fallback ? `${fallback}\n\n${tooltip}` : tooltip), warning: fallback !== null };
     }
     case 'error':
       return { text: '$(error) Genre: error', tooltip: s.message };

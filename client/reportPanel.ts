@@ -1,6 +1,6 @@
 // Hosts the report webview (media/report.ts draws it): one panel for the current model's report.json, with a strict
 // Content Security Policy (nonce scripts and styles, no network), restored after a reload by a serializer,
-// refreshed when a new model arrives, and exporting the report as HTML or JSON.
+// refreshed when a new model arrives and when its comparison lands, and exporting the report as HTML or JSON.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
@@ -54,6 +54,11 @@ export class ReportPanel {
   static onModelState(s: ModelState): void {
     const dir = s.state === 'ready' ? s.model.dir : null;
     if (dir && dir !== ReportPanel.shownModel && ReportPanel.current) void ReportPanel.current.refresh();
+  }
+
+  /** The shown model's report changed (its text-only/poster-only comparison landed): an open panel redraws it. */
+  static onReportChanged(dir: string): void {
+    if (dir === ReportPanel.shownModel && ReportPanel.current) void ReportPanel.current.refresh();
   }
 
   private async refresh(): Promise<void> {

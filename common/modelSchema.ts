@@ -45,7 +45,15 @@ export const manifestSchema = z.looseObject({
     subsetAccuracy: z.number(), hammingLoss: z.number() }),
   trainingSeconds: z.number().min(0),
   warnings: z.array(z.string()),
+  blend: z.looseObject({
+    components: z.array(z.looseObject({ name: z.enum(['lightgbm', 'linear', 'tfidf', 'knn']), weight: z.number().min(0).max(1) })).min(1).max(4),
+  }).optional(),
 }).superRefine((m, ctx) => {
+  const parts = m.blend?.components;
+  if (parts && (parts[0].name !== 'lightgbm' || new Set(parts.map((c) => c.name)).size !== parts.length
+    || Math.abs(parts.reduce((s, c) => s + c.weight, 0) - 1) > 1e-6)) {
+    ctx.addIssue({ code: 'custom', path: ['blend', 'components'], message: 'expected lightgbm first, each component once, weights summing to 1' });
+  }
   const { text: t, image: i, posterMissing, total } = m.features;
   if (t.dim + i.dim + 1 !== total || posterMissing !== total - 1) {
     ctx.addIssue({ code: 'custom', path: ['features', 'total'], message: `expected text.dim + image.dim + 1 = ${t.dim + i.dim + 1}, got ${total}` });
@@ -61,6 +69,9 @@ export const reportSchema = z.looseObject({
   metrics: z.looseObject({ micro: average, macro: average, weighted: average, samples: average,
     perLabel: z.array(z.looseObject({ label: z.string() })), confusion: z.array(z.array(z.array(z.number()))) }),
   ablation: z.record(z.string(), z.looseObject({ micro: average })),
+  ablationStatus: z.enum(['pending', 'done', 'skipped', 'cancelled', 'failed']).optional(),
+  components: z.array(z.looseObject({ name: z.string().min(1).max(100), weight: z.number(), micro: average, macro: average,
+    samples: average, subsetAccuracy: z.number() })).max(100).optional(),
   cooccurrence: z.array(z.array(z.number())),
   prCurves: z.array(z.array(z.looseObject({ precision: z.number(), recall: z.number() }))),
   evaluationRows: z.array(z.looseObject({ line: z.int().min(1), title: text, proba: z.array(z.number()) })).max(MAX_EVALUATION_ROWS).optional(),

@@ -5,7 +5,8 @@
 /** The most genres a saved model may have (the schema refuses more when loading it; --max-genres is bounded by it). */
 export const MAX_GENRES_LIMIT = 10_000;
 export const MODEL_FORMAT = 'genre-lens-model';
-export const MODEL_FORMAT_VERSION = 1;
+/** 2: a model may blend fusion heads (manifest `blend`, files under heads/) with LightGBM; version 1 models still load. */
+export const MODEL_FORMAT_VERSION = 2;
 
 /** Per-label scores, as sklearn's precision_recall_fscore_support(average=None) plus the raw counts. */
 export interface LabelMetrics {
@@ -140,6 +141,25 @@ export interface Manifest {
   metrics: Pick<MultiLabelReport, 'micro' | 'macro' | 'weighted' | 'samples' | 'subsetAccuracy' | 'hammingLoss'>;
   trainingSeconds: number;
   warnings: string[];
+  /** The components blended into the model's probabilities (LightGBM first); absent: LightGBM alone (format 1). */
+  blend?: BlendRecord;
+}
+
+/** A blended model's components and weights; the genres' thresholds are the blend's. */
+export interface BlendRecord {
+  components: { name: 'lightgbm' | 'linear' | 'tfidf' | 'knn'; weight: number }[];
+}
+
+export type AblationStatus = 'pending' | 'done' | 'skipped' | 'cancelled' | 'failed';
+
+/** One component of the model (a head, or 'blend' for their combination) scored alone on the evaluation rows. */
+export interface ComponentEntry {
+  name: string;
+  weight: number;
+  micro: AverageMetrics;
+  macro: AverageMetrics;
+  samples: AverageMetrics;
+  subsetAccuracy: number;
 }
 
 export interface AblationEntry {
@@ -159,6 +179,10 @@ export interface Report {
   thresholds: number[];
   metrics: MultiLabelReport;
   ablation: { both: AblationEntry; text?: AblationEntry; poster?: AblationEntry };
+  /** The text-only/poster-only comparison, fitted after the model is saved; absent (an older report) = 'done'. */
+  ablationStatus?: AblationStatus;
+  /** Each head's evaluation scores alone (at its own out-of-fold thresholds), and `name: 'blend'`: the model's own. */
+  components?: ComponentEntry[];
   /**
    * Rows of the training data having both genres i and j (diagonal: having genre i). Row i is empty (`[]`) when genre i
    * was not trained, so the report stays small however many genres the file names.

@@ -1,6 +1,7 @@
 // The messages between the VS Code extension (client/) and the Genre Lens daemon (server/), declared once and
 // imported by both sides. Beside standard LSP (hover, work-done progress), the daemon answers these requests.
 import { NotificationType, ParameterStructures, RequestType, RequestType0, WorkDoneProgressParams } from 'vscode-languageserver-protocol';
+import type { AblationStatus } from './modelTypes';
 
 /**
  * Column names to use instead of auto-detection. Absent = detected by name; null = "(none)": the role is left out,
@@ -79,16 +80,38 @@ export interface ModelSummary {
   encoders: { text: EncoderSummary; image: EncoderSummary | null };
 }
 
+/**
+ * The train request answers once the model is saved and served; the text-only/poster-only comparison may still be
+ * running then ('pending'), and `Notifications.reportChanged` says when it lands.
+ */
 export interface TrainResult {
   model: ModelSummary;
   warnings: string[];
+  /** The modality comparison when the request answered (absent from an older daemon = done). */
+  comparison?: AblationStatus;
+}
+
+/** The served model's report.json changed: its modality comparison landed (or was cancelled, or failed). */
+export interface ReportChanged {
+  /** The model folder whose report changed. */
+  model: string;
+  /** The comparison's outcome, when the change is its end ('failed': `message` says why). */
+  comparison?: AblationStatus;
+  message?: string;
+}
+
+/** The comparison still running after the model was saved: how far (0–100), and e.g. `comparing 12/76`. */
+export interface ComparisonProgress {
+  percent: number;
+  phase: string;
 }
 
 export type ModelState =
   | { state: 'none'; store: string }
   /** phase: what the run is doing now, e.g. `encoding text 120/500` or `downloading onnx/model.onnx 12.3/90.4 MB`. */
   | { state: 'training'; percent: number; phase: string; model: ModelSummary | null }
-  | { state: 'ready'; model: ModelSummary }
+  /** comparison: the model is served while its text-only/poster-only comparison still runs (Cancel Training stops it). */
+  | { state: 'ready'; model: ModelSummary; comparison?: ComparisonProgress }
   | { state: 'error'; message: string; model: ModelSummary | null };
 
 export interface DetectColumnsParams {
@@ -138,6 +161,14 @@ export interface DeleteOldModelsResult {
   kept: string[];
 }
 
+export interface ClearEmbeddingCacheResult {
+  /** The embeddings folder. */
+  dir: string;
+  removed: { file: string; bytes: number }[];
+  /** Files with the cache's names left in place (not regular files), and why. */
+  left: { file: string; why: string }[];
+}
+
 /** Params are one object (by name): a client sending an array gets a clear InvalidParams error. */
 const BY_NAME = ParameterStructures.byName;
 
@@ -153,11 +184,15 @@ export const Requests = {
   listModels: new RequestType0<ModelSummary[], void>('genreLens/listModels'),
   selectModel: new RequestType<SelectModelParams, ModelState, void>('genreLens/selectModel', BY_NAME),
   deleteOldModels: new RequestType<DeleteOldModelsParams, DeleteOldModelsResult, void>('genreLens/deleteOldModels', BY_NAME),
+  /** Removes the embedding cache's files (only those, and old `.bin` cache files); the next run re-encodes. */
+  clearEmbeddingCache: new RequestType0<ClearEmbeddingCacheResult, void>('genreLens/clearEmbeddingCache'),
 };
 
 export const Notifications = {
   /** Sent by the daemon whenever the model state changes (training progress, new model, errors). */
   status: new NotificationType<ModelState>('genreLens/status'),
+  /** Sent by the daemon when the served model's report.json changes (its modality comparison landed): reports refresh. */
+  reportChanged: new NotificationType<ReportChanged>('genreLens/reportChanged'),
 };
 
 /** The command the "no model yet" hover links to. */

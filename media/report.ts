@@ -1,8 +1,10 @@
-// The report webview's script: draws a model's report.json — run facts, a sortable classification report, per-genre
-// confusion matrices, the modality ablation, genre co-occurrence and precision–recall curves — with Observable Plot.
-// Every string from the data goes in through textContent or Plot's text marks, never as HTML.
+// The report webview's script: draws a model's report.json — run facts, a sortable classification report, components,
+// per-genre confusion matrices, the modality ablation (pending while it runs), genre co-occurrence and precision–recall
+// curves — with Observable Plot. Every string from the data goes in through textContent or Plot's text marks, never as HTML.
 import * as Plot from '@observablehq/plot';
 import type { Report } from '../common/modelTypes';
+import { ablationNote, ablationSummary, componentsTable } from './comparison';
+import { el, pct } from './dom';
 
 interface VsCodeApi {
   postMessage(m: unknown): void;
@@ -15,14 +17,6 @@ const vscode = acquireVsCodeApi();
 const nonce = (document.currentScript as HTMLScriptElement | null)?.nonce ?? '';
 const app = document.getElementById('app') as HTMLElement;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { text?: string; className?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (props.text !== undefined) e.textContent = props.text;
-  if (props.className) e.className = props.className;
-  e.append(...children);
-  return e;
-}
-
 /** Plot adds <style> elements; under the CSP they need the page's nonce before they are attached. */
 function chart(node: SVGSVGElement | HTMLElement): Node {
   node.querySelectorAll('style').forEach((s) => s.setAttribute('nonce', nonce));
@@ -30,7 +24,6 @@ function chart(node: SVGSVGElement | HTMLElement): Node {
   return node;
 }
 
-const pct = (v: number) => v.toFixed(3);
 const section = (title: string, ...children: Node[]) => el('section', {}, el('h2', { text: title }), ...children);
 
 function facts(r: Report): Node {
@@ -151,12 +144,10 @@ function confusionGrid(r: Report): Node {
 function ablationChart(r: Report): Node {
   const variants = (['both', 'text', 'poster'] as const).filter((k) => r.ablation[k]);
   const data = variants.flatMap((v) => r.genres.map((g, i) => ({ genre: g, model: v === 'both' ? 'text + poster' : `${v} only`, f1: r.ablation[v]?.perGenreF1[i] ?? 0 })));
-  const summary = el('table', { className: 'report compact ablation' }, el('thead', {}, el('tr', {}, ...['model', 'micro-F1', 'macro-F1', 'samples-F1', 'subset accuracy'].map((t) => el('th', { text: t })))),
-    el('tbody', {}, ...variants.map((v) => {
-      const a = r.ablation[v];
-      return el('tr', {}, el('td', { text: v === 'both' ? 'text + poster' : `${v} only` }), ...[a?.micro.f1, a?.macro.f1, a?.samples.f1, a?.subsetAccuracy].map((x) => el('td', { text: pct(x ?? 0), className: 'num' })));
-    })));
-  return el('div', {}, summary, chart(Plot.plot({
+  const note = ablationNote(r); // pending (it lands after the model), cancelled, failed, skipped
+  const summary = ablationSummary(r);
+  if (variants.length < 2) return el('div', {}, ...(note ? [note] : []), summary); // nothing to compare (yet)
+  return el('div', {}, ...(note ? [note] : []), summary, chart(Plot.plot({
     width: 820, height: Math.max(240, r.genres.length * 3 * 9 + 60), marginLeft: 120, x: { label: 'F1 on evaluation rows', domain: [0, 1], grid: true },
     y: { label: null, domain: ['text + poster', 'text only', 'poster only'] }, fy: { label: null, domain: r.genres, axis: 'left' }, color: { legend: true, domain: ['text + poster', 'text only', 'poster only'] },
     marks: [Plot.barX(data, { x: 'f1', y: 'model', fy: 'genre', fill: 'model', tip: true }), Plot.axisY({ ticks: [] }), Plot.ruleX([0])],
@@ -213,6 +204,7 @@ function render(report: Report | null, model: string | null): void {
     section('Run', facts(report)),
     section('Encoders', encoderTable(report)),
     section('Classification report', el('p', { className: 'muted', text: 'Click a column to sort. Each genre has its own threshold, chosen on out-of-fold predictions of the training rows.' }), reportTable(report)),
+    ...(report.components?.length ? [section('Components: each part alone and the blend', componentsTable(report.components))] : []),
     section('Text vs poster: F1 per genre', ablationChart(report)),
     section('Confusion matrices (rows: actual, columns: predicted)', confusionGrid(report)),
     section('Precision–recall per genre (dot: chosen threshold)', prCurves(report)),

@@ -6,6 +6,8 @@ import { Command, Option } from 'commander';
 import * as cliProgress from 'cli-progress';
 import { checkEnvFolders, parseColumnName, parseExistingDir, parseFraction, parseHttpUrl, parseMaxGenres, parsePositiveInt, parseSeed, parseWorkers, parseWritableDir } from './cliOptions';
 import { checkNewFile, writeNewFile } from './cliOutput';
+import type { Report } from '../common/modelTypes';
+import { addCacheCommand } from './cliCache';
 import { addPruneCommand } from './cliPrune';
 import { ColumnOverrides, DatasetError } from './engine/data';
 import { formatReport, MultiLabelReport } from './engine/metrics';
@@ -101,6 +103,19 @@ function metricsJson(m: MultiLabelReport, thresholds?: number[]) {
   };
 }
 
+/** Each component alone and the blend (the model), as --json prints them: [] for a model without components. */
+export const componentsJson = (r: Report) => (r.components ?? []).map((c) => ({ name: c.name, weight: c.weight, micro: c.micro, macro: c.macro,
+  samples: c.samples, subsetAccuracy: c.subsetAccuracy }));
+
+/** The components table printed after the classification report ('' without components). */
+export function componentsText(r: Report): string {
+  if (!r.components?.length) return '';
+  const width = Math.max(14, ...r.components.map((c) => c.name.length));
+  const line = (name: string, cells: string[]) => `${name.padEnd(width)}  ${cells.map((c, i) => c.padStart(i === 3 ? 10 : 8)).join('  ')}\n`;
+  return '\n' + line('component', ['weight', 'micro-F1', 'macro-F1', 'samples-F1']) + r.components.map((c) => line(c.name === 'blend' ? 'blend (model)' : c.name,
+    [c.weight.toFixed(2), c.micro.f1.toFixed(3), c.macro.f1.toFixed(3), c.samples.f1.toFixed(3)])).join('');
+}
+
 function addCommon(cmd: Command): Command {
   return cmd
     .option('--models <dir>', 'folder with the encoders\' files for offline use: mobilenetv2-12-int8.onnx, Xenova/all-MiniLM-L6-v2/ ' +
@@ -156,7 +171,8 @@ export function buildProgram(): Command {
         const abl = Object.fromEntries(Object.entries(report.ablation).map(([k, v]) => [k, { micro: v.micro, macro: v.macro, samples: v.samples,
           subsetAccuracy: v.subsetAccuracy }]));
         process.stdout.write(JSON.stringify({ model: result.modelDir, genres: report.genres, metrics: metricsJson(report.metrics, report.thresholds),
-          ablation: abl, rows: { train: result.manifest.dataset.trainRows, eval: result.manifest.evaluation.rows },
+          ablation: abl, ablationStatus: report.ablationStatus ?? 'done', components: componentsJson(report),
+          rows: { train: result.manifest.dataset.trainRows, eval: result.manifest.evaluation.rows },
           posters: report.run.posters, encoders: result.manifest.encoders, trainingSeconds: result.manifest.trainingSeconds,
           warnings: result.warnings }, null, 2) + '\n');
         return;
@@ -167,6 +183,7 @@ export function buildProgram(): Command {
       const ev = result.manifest.evaluation;
       if (ev.kind === 'file' && ev.overlap) out.write(`${ev.overlap.rows} evaluation rows are also training rows (--allow-eval-overlap): the metrics are optimistic.\n`);
       out.write('\n' + formatReport(report.metrics) + '\n');
+      out.write(componentsText(report));
       const names = Object.keys(report.ablation) as (keyof typeof report.ablation)[];
       if (names.length > 1) {
         out.write('\nmodality      micro-F1  macro-F1  samples-F1\n');
@@ -175,6 +192,8 @@ export function buildProgram(): Command {
           if (a) out.write(`${k.padEnd(12)}  ${a.micro.f1.toFixed(3).padStart(8)}  ${a.macro.f1.toFixed(3).padStart(8)}  ${a.samples.f1.toFixed(3).padStart(10)}\n`);
         }
       }
+      const status = report.ablationStatus ?? 'done';
+      if (status === 'cancelled' || status === 'failed') out.write(`\nThe text-only/poster-only comparison ${status === 'failed' ? 'failed' : 'was cancelled'}; the model is complete.\n`);
       out.write(`\nModel saved to ${result.modelDir} (${result.manifest.trainingSeconds.toFixed(0)} s).\n`);
     });
 
@@ -203,6 +222,7 @@ export function buildProgram(): Command {
     });
 
   addPruneCommand(program);
+  addCacheCommand(program);
   program.command('serve').description('run the language server (used by the VS Code extension)')
     .option('--stdio', 'talk LSP over stdin/stdout').option('--node-ipc').option('--socket <port>')
     .action(() => {

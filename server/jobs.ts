@@ -40,10 +40,13 @@ export function runJob<T>(job: JobRequest, onProgress: (p: RunProgress) => void,
   };
 }
 
-/** Overall percent from a phase's own progress (rough weights of each phase's share of a run). */
+/**
+ * Overall percent from a phase's own progress (rough weights of each phase's share of a run). The model is done at
+ * 'saved'; the comparison that follows has its own percent (`comparisonPercent`).
+ */
 const PHASES: Record<RunProgress['phase'], [number, number]> = {
   reading: [0, 2], downloading: [2, 5], 'loading encoders': [2, 5], 'encoding text': [5, 45], 'encoding posters': [45, 55],
-  training: [55, 97], evaluating: [97, 98], saving: [98, 100],
+  training: [55, 97], evaluating: [97, 98], saving: [98, 100], saved: [100, 100], comparing: [100, 100],
 };
 export function percentOf(p: RunProgress): number {
   const [from, to] = PHASES[p.phase];
@@ -51,8 +54,18 @@ export function percentOf(p: RunProgress): number {
   return Math.round(from + (to - from) * frac);
 }
 
-/** The progress message: `encoding text 120/500`, or for an encoder download `downloading onnx/model.onnx 12.3/90.4 MB`. */
+/** How far the text-only/poster-only comparison is (0–100), from its 'comparing' progress. */
+export function comparisonPercent(p: RunProgress): number {
+  return p.phase === 'comparing' && p.total ? Math.round(100 * Math.min(1, (p.done ?? 0) / p.total)) : 0;
+}
+
+/**
+ * The progress message: `encoding text 120/500`, for an encoder download `downloading onnx/model.onnx 12.3/90.4 MB`,
+ * `model saved` and then `comparing text-only and poster-only models 12/76`.
+ */
 export function progressMessage(p: RunProgress): string {
+  if (p.phase === 'saved') return 'model saved';
+  if (p.phase === 'comparing') return `comparing text-only and poster-only models${p.total ? ` ${p.done ?? 0}/${p.total}` : ''}`;
   if (p.phase === 'downloading') {
     const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
     const size = p.total ? `${mb(p.done ?? 0)}/${mb(p.total)}` : mb(p.done ?? 0);

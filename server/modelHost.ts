@@ -1,6 +1,7 @@
 // The daemon's current model: the store's current model, loaded into the prediction thread (predictClient.ts) at start
 // and again whenever the store's pointer changes on disk (a training from the daemon or the CLI, Select Model).
-// Reloads run one at a time and coalesce; a model being replaced still answers the hovers already sent to it.
+// Reloads run one at a time and coalesce; a model being replaced still answers the hovers already sent to it. The
+// served model's report.json is watched too: its comparison lands after the model is served (onReport).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MovieRow } from './engine/data';
@@ -52,6 +53,8 @@ function fileStamp(file: string): string {
 
 /** A model folder as loaded: its path and its manifest's stamp. */
 const modelStamp = (dir: string) => `${dir}@${fileStamp(path.join(dir, 'manifest.json'))}`;
+/** A model's report.json as last seen (rewritten, atomically, when its modality comparison lands). */
+const reportStamp = (dir: string) => `${dir}@${fileStamp(path.join(dir, 'report.json'))}`;
 
 /**
  * The host `current()` returns, once its first load has finished; a settings change may replace the host meanwhile,
@@ -73,6 +76,8 @@ export class ModelHost {
   /** The served model as loaded: `modelStamp(loadedDir)` then (null when nothing is served). */
   private loadedFrom: string | null = null;
   private loadedDir: string | null = null;
+  /** The served model's report.json as last seen (`reportStamp`). */
+  private reportSeen: string | null = null;
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   private disposed = false;
@@ -86,7 +91,9 @@ export class ModelHost {
   /** Why the store's current model could not be loaded (then nothing is served), or null. */
   lastError: string | null = null;
 
-  constructor(readonly store: string, private options: HostOptions, private readonly onChange: () => void, private readonly client: PredictClient) {
+  /** onReport: the served model's report.json changed on disk (not when a new model is served: onChange says that). */
+  constructor(readonly store: string, private options: HostOptions, private readonly onChange: () => void, private readonly client: PredictClient,
+    private readonly onReport: (dir: string) => void = () => undefined) {
     this.pointer = path.join(store, POINTER);
   }
 
@@ -109,6 +116,7 @@ export class ModelHost {
     this.poll = setInterval(() => {
       const now = fileStamp(this.pointer);
       if (now !== seen || this.servedChanged()) this.reload().catch(() => undefined); // a pass records its own errors
+      else if (!this.running && this.loadedDir && this.reportChanged()) this.onReport(this.loadedDir);
       seen = now;
     }, POLL_MS).unref();
     await this.reload().finally(this.started);
@@ -118,6 +126,18 @@ export class ModelHost {
   private servedChanged(): boolean {
     const dir = this.loadedDir;
     return this.served !== null && dir !== null && !this.running && this.loadedFrom !== modelStamp(dir);
+  }
+
+  /**
+   * The served model's report.json changed since it was last seen (then it counts as seen): true once per change. The
+   * daemon calls it when a comparison it ran ends, so the poll does not announce that change a second time.
+   */
+  reportChanged(): boolean {
+    if (this.loadedDir === null) return false;
+    const now = reportStamp(this.loadedDir);
+    if (now === this.reportSeen) return false;
+    this.reportSeen = now;
+    return true;
   }
 
   /**
@@ -148,22 +168,24 @@ export class ModelHost {
     }
     const stamp = modelStamp(dir);
     if (stamp === this.loadedFrom) return;
+    const report = reportStamp(dir); // before the load: a report rewritten during it counts as changed
     const options = { ...this.options, dataset: undefined, prefetchPosters: undefined }; // documents are parsed here, not there
     try {
       const loaded = await this.client.load(dir, options);
       if (this.disposed) return this.client.release(loaded.pipeline);
-      this.swap({ dir: loaded.dir, manifest: loaded.manifest, pipeline: loaded.pipeline }, { dir, stamp }, null);
+      this.swap({ dir: loaded.dir, manifest: loaded.manifest, pipeline: loaded.pipeline }, { dir, stamp, report }, null);
     } catch (e) {
       if (!this.disposed) this.swap(null, null, `Could not load the model in ${dir}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
   /** Serves `next`; the previous model is released, and freed once the hovers sent to it are answered. */
-  private swap(next: ModelHost['served'], from: { dir: string; stamp: string } | null, error: string | null): void {
+  private swap(next: ModelHost['served'], from: { dir: string; stamp: string; report: string } | null, error: string | null): void {
     const old = this.served;
     this.served = next;
     this.loadedFrom = from?.stamp ?? null;
     this.loadedDir = from?.dir ?? null;
+    this.reportSeen = from?.report ?? null;
     this.lastError = error;
     if (old) this.client.release(old.pipeline);
     this.onChange();

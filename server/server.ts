@@ -1,6 +1,7 @@
 // The Genre Lens daemon: a language server (stdio, node IPC or socket) that answers hovers over movie rows in CSV,
 // JSON and JSONL documents with genre predictions, and the custom requests in protocol.ts (train, cancel, status,
-// report...). Training runs in a worker thread with LSP work-done progress; the model is reloaded when it changes.
+// report...). Training runs in a worker thread with LSP work-done progress; the model is reloaded when it changes —
+// a new model as soon as it is saved, while its text-only/poster-only comparison goes on (reportChanged when it lands).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -11,16 +12,21 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DatasetOptions, formatIssue, readDataset } from './engine/data';
 import { pruneStore, selectModel, STORE_DIR } from './engine/modelStore';
 import { releaseOrphanedLock } from './engine/storeLock';
+import { clearCache } from './engine/cacheAdmin';
+import { cacheDirOf } from './engine/engineOptions';
 import { loadModel, readManifest, readReport } from './engine/modelFiles';
 import { installProcessGuards, quietly } from './daemonErrors';
 import { DocumentDatasets } from './documents';
 import { answerHover } from './hoverRequest';
-import { JobCancelled, percentOf, progressMessage, runJob, RunningJob } from './jobs';
+import { JobCancelled, runJob } from './jobs';
+import type { TrainJobResult } from './jobWorker';
+import { ComparisonOutcome, ComparisonsEnded, Training } from './training';
 import { HostOptions, ModelHost, settledHost, summarize } from './modelHost';
 import { modelLoadProgress } from './loadProgress';
 import { PredictClient } from './predictClient';
 import {
-  DaemonSettings, DeleteOldModelsResult, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, Requests, TrainResult,
+  DaemonSettings, DeleteOldModelsResult, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, ReportChanged, Requests,
+  TrainResult,
 } from '../common/protocol';
 import { checkParams, deleteOldModelsParams, detectColumnsParams, predictFileParams, selectModelParams, trainParams } from './requestSchemas';
 import { DEFAULT_KEEP_MODELS, validateSettings } from './settings';
@@ -34,9 +40,10 @@ let root = process.cwd();
 let host: ModelHost;
 /** The prediction thread, shared by every ModelHost this daemon makes (a settings change makes a new one). */
 const predictClient = new PredictClient(modelLoadProgress(connection));
-/** The running training; set before the first await of a train request, so two trainings can never start at once. */
-interface Training { job: RunningJob<{ modelDir: string; warnings: string[] }> | null; cancelled: boolean; percent: number; phase: string }
+/** The running training: set before the first await of a train request, so two trainings never start at once; it
+ * stays set (stage 'comparing') while the comparison that follows its saved, served model runs. */
 let training: Training | null = null;
+const comparisonsEnded = new ComparisonsEnded();
 let pendingWarnings: string[] = [];
 
 /** A validated file URI or path (requestSchemas.ts) as an absolute path; relative paths are in the workspace folder. */
@@ -85,12 +92,26 @@ function flushWarnings(): void {
 
 function state(): ModelState {
   const model = host.model ? summarize(host.model) : null;
-  if (training) return { state: 'training', percent: training.percent, phase: training.phase, model };
+  if (training?.stage === 'model') return { state: 'training', percent: training.percent, phase: training.phase, model };
   if (host.lastError) return { state: 'error', message: host.lastError, model };
-  return model ? { state: 'ready', model } : { state: 'none', store: storeDir() };
+  if (!model) return { state: 'none', store: storeDir() };
+  return training ? { state: 'ready', model, comparison: { ...training.comparison } } : { state: 'ready', model };
 }
 
 const publishState = () => quietly('sending the status', connection.sendNotification(Notifications.status, state()), logError);
+const reportChanged = (r: ReportChanged) => quietly('sending a report change', connection.sendNotification(Notifications.reportChanged, r), logError);
+
+/** The comparison of a served model ended: the training is over, and the client hears of it when it was told 'pending'. */
+function comparisonEnded(slot: Training, dir: string, o: ComparisonOutcome, announce: boolean): void {
+  if (training === slot) training = null;
+  comparisonsEnded.record(dir, o.status);
+  if (o.message) logError(`The text-only/poster-only comparison of ${dir} failed; the model is kept: ${o.message}`);
+  if (announce) {
+    if (host.model?.dir === dir) host.reportChanged(); // seen: the host's poll does not announce it again
+    reportChanged({ model: dir, comparison: o.status, ...(o.message ? { message: o.message } : {}) });
+  }
+  publishState();
+}
 
 connection.onInitialize((params): InitializeResult => {
   const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
@@ -106,7 +127,7 @@ connection.onInitialize((params): InitializeResult => {
   };
 });
 
-const newHost = () => new ModelHost(storeDir(), engineOptions(), publishState, predictClient);
+const newHost = () => new ModelHost(storeDir(), engineOptions(), publishState, predictClient, (model) => reportChanged({ model }));
 
 connection.onInitialized(async () => {
   flushWarnings();
@@ -153,8 +174,13 @@ connection.onHover((params, token) => answerHover(params, token, { documents, pa
 connection.onRequest(Requests.train, async (raw, token: CancellationToken): Promise<TrainResult> => {
   const params = checkParams(Requests.train.method, trainParams, raw);
   if (!trusted()) throw new Error(`Cannot train: ${RESTRICTED}`);
+  const comparing = training?.stage === 'comparing' ? training : null;
+  if (comparing) { // a new training never waits for the previous model's comparison: it is cancelled (that model stays)
+    comparing.cancel();
+    await comparing.outcome();
+  }
   if (training) throw new Error('A training is already running; cancel it first.');
-  const slot: Training = { job: null, cancelled: false, percent: 0, phase: 'starting' };
+  const slot = new Training();
   training = slot; // claimed before any await
   let progress: { report(percent: number, message?: string): void; done(): void } | null = null;
   try {
@@ -165,39 +191,37 @@ connection.onRequest(Requests.train, async (raw, token: CancellationToken): Prom
     const data = toPath(params.data);
     const opts = engineOptions();
     const store = storeDir();
-    let lastReport = 0;
-    const job = runJob<{ modelDir: string; warnings: string[] }>({
+    const job = runJob<TrainJobResult>({
       kind: 'train',
       options: { ...opts, data, evalFile: params.evalFile ? toPath(params.evalFile) : undefined, evalFraction: params.evalFraction,
         seed: params.seed ?? settings.seed, store, keep: settings.keepModels ?? DEFAULT_KEEP_MODELS, ablation: !params.skipAblation,
         dataset: { ...opts.dataset, columns: { ...opts.dataset?.columns, ...params.columns } } },
     }, (p) => {
-      if (training !== slot) return;
-      // A download reports every chunk: pass on a few a second (and its last one).
-      const now = Date.now();
-      if (p.phase === 'downloading' && p.done !== p.total && now - lastReport < 250) return;
-      lastReport = now;
-      slot.percent = Math.max(slot.percent, percentOf(p)); // rising: loading encoders resumes after its downloads
-      slot.phase = progressMessage(p);
-      reporter.report(slot.percent, slot.phase);
+      if (training !== slot || !slot.progress(p)) return;
+      if (slot.stage === 'model') reporter.report(slot.percent, p.phase === 'comparing' ? slot.comparison.phase : slot.phase);
       publishState();
-    }, (m) => connection.console.warn(m));
-    slot.job = job;
-    reporter.begin('Training genre model', 0, path.basename(data), true);
-    own?.token.onCancellationRequested(() => job.cancel());
-    token.onCancellationRequested(() => job.cancel());
-    if (slot.cancelled || token.isCancellationRequested) job.cancel();
-    publishState();
+    }, (m) => {
+      slot.warning(m);
+      connection.console.warn(m);
+    });
     // A worker terminated mid-run (a cancel that did not stop in time, a crash) cannot release the store's lock itself.
-    const r = await job.result.finally(() => releaseOrphanedLock(store));
-    training = null;
-    await host.reload();
-    return { model: summarize({ dir: r.modelDir, manifest: readManifest(r.modelDir) }), warnings: r.warnings };
+    slot.attach(job, () => releaseOrphanedLock(store));
+    reporter.begin('Training genre model', 0, path.basename(data), true);
+    own?.token.onCancellationRequested(() => slot.cancel());
+    token.onCancellationRequested(() => slot.cancel());
+    if (token.isCancellationRequested) slot.cancel();
+    publishState();
+    const saved = await slot.saved();
+    await host.reload(); // the new model is served now, before its comparison ends
+    slot.serving();
+    const comparison = slot.final?.status ?? saved.comparison; // 'pending' while the job runs
+    void slot.outcome().then((o) => comparisonEnded(slot, saved.dir, o, comparison === 'pending'));
+    return { model: summarize({ dir: saved.dir, manifest: readManifest(saved.dir) }), warnings: saved.warnings, comparison };
   } catch (e) {
+    if (training === slot && !slot.isSaved) training = null;
     if (e instanceof JobCancelled) throw new Error('Training was cancelled; the previous model is unchanged.');
     throw e;
   } finally {
-    if (training === slot) training = null;
     progress?.done();
     publishState();
   }
@@ -205,8 +229,7 @@ connection.onRequest(Requests.train, async (raw, token: CancellationToken): Prom
 
 connection.onRequest(Requests.cancelTraining, () => {
   if (!training) return false;
-  training.cancelled = true;
-  training.job?.cancel();
+  training.cancel(); // during the comparison: stops it, and the saved model stays
   return true;
 });
 
@@ -237,7 +260,9 @@ connection.onRequest(Requests.predictFile, async (raw): Promise<PredictFileResul
 connection.onRequest(Requests.getReport, async () => {
   const model = (await settledHost(() => host))?.model;
   if (!model) return null;
-  return readReport(model.dir); // size-bounded and validated: report.json may come from anywhere
+  const report = readReport(model.dir); // size-bounded and validated: report.json may come from anywhere
+  const status = comparisonsEnded.statusOf(model.dir, report.ablationStatus);
+  return status === report.ablationStatus ? report : { ...report, ablationStatus: status };
 });
 
 connection.onRequest(Requests.listModels, (): ModelSummary[] => {
@@ -262,6 +287,9 @@ connection.onRequest(Requests.selectModel, async (raw) => {
   await host.reload();
   return state();
 });
+
+// The embedding cache of this daemon's settings: emptied at once for every process using it, then its files removed.
+connection.onRequest(Requests.clearEmbeddingCache, () => clearCache(cacheDirOf(engineOptions()) ?? undefined));
 
 connection.onRequest(Requests.deleteOldModels, (raw): DeleteOldModelsResult => {
   const params = checkParams(Requests.deleteOldModels.method, deleteOldModelsParams, raw);

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { predictionsPath, statusText } from '../client/format';
 import { buildDaemonSettings } from '../client/settings';
 import { escapeMarkdown, renderError, renderNoModel, renderPrediction } from '../server/hover';
-import { percentOf, progressMessage } from '../server/jobs';
+import { comparisonPercent, percentOf, progressMessage } from '../server/jobs';
 import type { MovieRow } from '../server/engine/data';
 
 const model = { dir: '/w/.genre-lens/models/x', createdAt: '2026-01-01T00:00:00Z', dataset: '/w/movies.csv', genres: ['A', 'B'],
@@ -19,6 +19,14 @@ test('status bar text follows the model state', () => {
   assert.match(statusText({ state: 'ready', model }).tooltip, /movies\.csv \(2 genres, micro-F1 0\.679/);
   assert.equal(statusText({ state: 'error', message: 'boom', model: null }).tooltip, 'boom');
   assert.equal(statusText({ state: 'ready', model }).warning, false);
+});
+
+test('a model served while its comparison runs: a spinning status with the comparison percent, a tooltip saying how to stop it', () => {
+  const s = statusText({ state: 'ready', model, comparison: { percent: 40, phase: 'comparing text-only and poster-only models 30/76' } });
+  assert.equal(s.text, '$(sync~spin) Genre: micro-F1 0.68 · comparing 40%');
+  assert.match(s.tooltip, /^The model is ready and answers hovers; its text-only\/poster-only comparison is running \(comparing text-only and poster-only models 30\/76\)/);
+  assert.match(s.tooltip, /Cancel Training" stops the comparison and keeps the model/);
+  assert.match(s.tooltip, /movies\.csv \(2 genres/);
 });
 
 test('a model trained with a fallback encoder gets a warning look and a tooltip saying which and how to fix it', () => {
@@ -68,6 +76,10 @@ test('training progress maps phases onto one rising percentage', () => {
   assert.equal(percentOf({ phase: 'training', done: 19, total: 19 }), 97);
   assert.equal(percentOf({ phase: 'saving' }), 98);
   assert.equal(percentOf({ phase: 'downloading', done: 45e6, total: 90e6 }), 4); // within 'loading encoders' (2–5%)
+  assert.equal(percentOf({ phase: 'saved', detail: '/m' }), 100, 'the model is done when saved');
+  assert.equal(percentOf({ phase: 'comparing', done: 1, total: 76 }), 100, 'the comparison has its own percent');
+  assert.equal(comparisonPercent({ phase: 'comparing', done: 19, total: 76 }), 25);
+  assert.equal(comparisonPercent({ phase: 'training', done: 19, total: 76 }), 0);
 });
 
 test('progress messages count items, and an encoder download in MB', () => {
@@ -76,6 +88,8 @@ test('progress messages count items, and an encoder download in MB', () => {
   assert.equal(progressMessage({ phase: 'downloading', done: 12_345_678, total: 90_400_000, detail: 'onnx/model.onnx' }),
     'downloading onnx/model.onnx 12.3/90.4 MB');
   assert.equal(progressMessage({ phase: 'downloading', done: 2_000_000, detail: 'tokenizer.json' }), 'downloading tokenizer.json 2.0 MB');
+  assert.equal(progressMessage({ phase: 'saved', detail: '/store/models/m' }), 'model saved');
+  assert.equal(progressMessage({ phase: 'comparing', done: 12, total: 76 }), 'comparing text-only and poster-only models 12/76');
 });
 
 test('daemon settings ignore workspace values of machine-scoped settings and carry Workspace Trust', () => {

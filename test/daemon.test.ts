@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Hover, MarkupContent, ProtocolConnection } from 'vscode-languageserver-protocol/node';
 import { escapeMarkdown } from '../server/hover';
-import { ModelState, Notifications, Requests } from '../common/protocol';
+import { ModelState, Notifications, ReportChanged, Requests } from '../common/protocol';
 import { DaemonProcess, startDaemon, until } from './daemonProcess';
 import { needsShared, shared } from './sharedDir';
 
@@ -20,6 +20,7 @@ let daemon: DaemonProcess;
 let conn: ProtocolConnection;
 const progress: { token: string | number; value: { kind: string; percentage?: number; message?: string; cancellable?: boolean } }[] = [];
 const states: ModelState[] = [];
+const reportChanges: ReportChanged[] = [];
 
 before(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-daemon-'));
@@ -30,6 +31,7 @@ before(async () => {
     setup: (c) => {
       c.onNotification('$/progress', (p: (typeof progress)[number]) => void progress.push(p));
       c.onNotification(Notifications.status, (s) => void states.push(s));
+      c.onNotification(Notifications.reportChanged, (r) => void reportChanges.push(r));
     },
   });
   conn = daemon.conn;
@@ -85,11 +87,15 @@ test('train reports work-done progress and produces a model the daemon loads', a
   assert.ok(states.some((s) => s.state === 'training'));
   const status = await conn.sendRequest(Requests.modelStatus);
   assert.equal(status.state, 'ready');
+  assert.equal(status.state === 'ready' && status.model.dir, firstModel, 'served when the request answers');
+  // The text-only/poster-only comparison follows the saved model: the report has it once that lands.
+  if (r.comparison === 'pending') await until(() => reportChanges.some((c) => c.model === firstModel && c.comparison === 'done'), 'the comparison landed');
   assert.ok(fs.existsSync(path.join(work, '.genre-lens/.gitignore')));
   assert.ok(fs.existsSync(path.join(firstModel, 'manifest.json')));
-  const report = (await conn.sendRequest(Requests.getReport)) as { genres: string[]; ablation: Record<string, unknown> };
+  const report = (await conn.sendRequest(Requests.getReport)) as { genres: string[]; ablation: Record<string, unknown>; ablationStatus?: string };
   assert.equal(report.genres.length, 8);
   assert.deepEqual(Object.keys(report.ablation).sort(), ['both', 'poster', 'text']);
+  assert.ok(report.ablationStatus === undefined || report.ablationStatus === 'done', report.ablationStatus);
 });
 
 test('a cancelled second training leaves the first model in place', async () => {

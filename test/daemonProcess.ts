@@ -16,7 +16,7 @@ export async function until(cond: () => boolean, what = String(cond)): Promise<v
   }
 }
 /** Notifications the tests answer with nothing unless their `setup` registers its own handler (which replaces it). */
-const QUIET = ['$/progress', 'genreLens/status', 'window/logMessage', 'window/showMessage'];
+const QUIET = ['$/progress', 'genreLens/status', 'genreLens/reportChanged', 'window/logMessage', 'window/showMessage'];
 
 export interface DaemonProcess {
   server: ChildProcess;
@@ -29,11 +29,16 @@ export interface DaemonStart {
   /** The client's capabilities; default: work-done progress and Markdown hovers. */
   capabilities?: object;
   setup?: (conn: ProtocolConnection) => void;
+  /** Modules preloaded (--require) into the daemon and its threads, e.g. test/fakeEngine/hook.ts; and extra environment. */
+  preload?: string[];
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startDaemon(work: string, o: DaemonStart): Promise<DaemonProcess> {
-  const server = spawn(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(repo, 'server/cli.ts'), 'serve', '--stdio'],
-    { cwd: work, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GENRE_LENS_CACHE: path.join(work, 'cache') } });
+  const preload = (o.preload ?? []).flatMap((m) => ['--require', m]);
+  const server = spawn(process.execPath, [...(preload.length ? ['--require', require.resolve('tsx/cjs'), ...preload] : []),
+    '--import', pathToFileURL(require.resolve('tsx')).href, path.join(repo, 'server/cli.ts'), 'serve', '--stdio'],
+  { cwd: work, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GENRE_LENS_CACHE: path.join(work, 'cache'), ...o.env } });
   const conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   conn.onRequest('window/workDoneProgress/create', () => null);
   for (const n of QUIET) conn.onNotification(n, () => undefined);

@@ -1,7 +1,7 @@
 // Races around the daemon's model: disposing a pipeline while it predicts (the prediction completes, resources are
 // freed once, later predictions are refused), hovers during a model swap (old or new model, never an error), reloads
 // serialised and coalesced, dispose during a load, a prediction thread that dies, a store that does not exist yet,
-// and the served model folder replaced in place.
+// the served model folder replaced in place, and its report.json rewritten when its comparison lands.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MovieRow, readDataset } from '../server/engine/data';
 import { readReport } from '../server/engine/modelFiles';
-import { selectModel, writeDirAtomic } from '../server/engine/modelStore';
+import { selectModel, writeDirAtomic, writeFileAtomic } from '../server/engine/modelStore';
 import { ModelPipeline } from '../server/engine/pipeline';
 import { trainRun } from '../server/engine/run';
 import { OneVsRestPredictor } from '../server/engine/trainer';
@@ -202,6 +202,28 @@ test('the served model folder replaced in place (train --out <it> --overwrite) i
     writeDirAtomic(first, files, { overwrite: true });
     await until(() => host.model?.manifest.genres[0].threshold === 0.123, `the replaced manifest is served (${host.lastError}, ${host.reloads} passes)`);
     assert.equal(host.model?.dir, first);
+  } finally {
+    await host.dispose();
+  }
+  await until(async () => (await client.stats()).pipelines === 0);
+});
+
+test("the served model's report.json rewritten (its comparison landed) is announced once, without reloading the model", async () => {
+  const announced: string[] = [];
+  const host = new ModelHost(store, options(), () => undefined, client, (dir) => announced.push(dir));
+  try {
+    await host.start();
+    assert.equal(host.model?.dir, first);
+    const reloads = host.reloads;
+    const report = { ...readReport(first), ablationStatus: 'done' };
+    writeFileAtomic(path.join(first, 'report.json'), JSON.stringify(report));
+    await until(() => announced.length > 0, 'the report change is announced');
+    assert.deepEqual(announced, [first]);
+    assert.equal(host.reportChanged(), false, 'seen: nothing more to announce');
+    await new Promise((r) => setTimeout(r, 1200)); // two more polls
+    assert.deepEqual(announced, [first], 'announced once');
+    assert.equal(host.reloads, reloads, 'the model was not reloaded');
+    assert.equal(readReport(first).ablationStatus, 'done');
   } finally {
     await host.dispose();
   }

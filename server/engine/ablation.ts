@@ -1,66 +1,88 @@
-// The models a training run fits: the full model (text + poster features) and, for the report's modality comparison,
-// the same training on the text columns only and on the poster columns only. Each is trained on the training rows
-// alone and then scored on the evaluation rows.
-import type { FeatureLayout } from '../../common/modelTypes';
+// The models a training run fits: the full model (LightGBM on text + poster features blended with the fusion heads,
+// blendModel.ts) and, for the report's modality comparison, LightGBM on the text columns only and on the poster
+// columns only. Each is trained on the training rows alone and then scored on the evaluation rows.
+import type { ComponentEntry, FeatureLayout } from '../../common/modelTypes';
+import { BlendedFit, BlendPredictor, fitBlended, headThresholds } from './blendModel';
 import { Features, modalityColumns, selectColumns } from './features';
+import type { HeadData, HeadName } from './heads';
 import { evaluate, MultiLabelReport } from './metrics';
 import type { RunProgress } from './engineOptions';
 import { toRows } from './split';
-import { OneVsRestModel, OneVsRestPredictor, TrainOptions, trainOneVsRest, TrainProgress } from './trainer';
+import type { OneVsRestModel, TrainOptions } from './trainer';
 
 export type Variant = 'both' | 'text' | 'poster';
 
 export interface Fitted {
+  /** LightGBM's one-vs-rest model (each genre at its own out-of-fold threshold). */
   model: OneVsRestModel;
-  /** Evaluation-row probabilities, genre-major: `proba[g][row]`. */
+  /** The full model's heads and blend (absent for the comparison models). */
+  blended?: BlendedFit;
+  /** The heads' saved files (relative to heads/), taken before the heads are freed. */
+  headFiles?: Record<string, string>;
+  /** The model's decision threshold per genre (the blend's when there are heads). */
+  thresholds: number[];
+  /** Evaluation-row probabilities of the model, genre-major: `proba[g][row]`. */
   proba: Float64Array[];
   metrics: MultiLabelReport;
-}
-
-/** Trains a model on the training features, then predicts and scores the evaluation features. */
-async function fitAndScore(train: { X: Float32Array; nrow: number }, ncol: number, labels: Uint8Array[], genres: string[],
-  evalX: Float32Array, evalRows: number, evalTruth: Uint8Array[], options: Partial<TrainOptions>,
-  onProgress: (p: TrainProgress) => void, signal?: AbortSignal): Promise<Fitted> {
-  const model = await trainOneVsRest(train.X, train.nrow, ncol, labels, genres, options, onProgress, signal);
-  const predictor = await OneVsRestPredictor.load(model);
-  try {
-    const proba = predictor.predictProba(evalX, evalRows);
-    const decisions = predictor.decide(proba);
-    const metrics = evaluate(evalTruth, toRows(decisions, evalRows), genres);
-    return { model, proba, metrics };
-  } finally {
-    predictor.dispose();
-  }
+  /** Each component scored alone and the blend, when the model blends heads. */
+  components?: ComponentEntry[];
 }
 
 export interface FitOptions {
-  /** Also fit the text-only and poster-only models (only when there are poster features). */
-  ablation: boolean;
+  /** The fusion heads blended with LightGBM (none: LightGBM alone). */
+  heads: readonly HeadName[];
   train: Partial<TrainOptions>;
   progress: (p: RunProgress) => void;
   signal?: AbortSignal;
 }
 
+function entry(name: string, weight: number, m: MultiLabelReport): ComponentEntry {
+  return { name, weight, micro: m.micro, macro: m.macro, samples: m.samples, subsetAccuracy: m.subsetAccuracy };
+}
+
 /**
- * Fits 'both' and, when asked, 'text' and 'poster'. `labels` are the training rows' genre-major columns and
+ * Fits the full model and scores it on the evaluation rows. `labels` are the training rows' genre-major columns and
  * `evalTruth` the evaluation rows' row-major truth: evaluation labels are only ever scored against.
  */
-export async function fitVariants(trainF: Features, evalF: Features, layout: FeatureLayout, labels: Uint8Array[], genres: string[],
+export async function fitModel(train: HeadData, evalData: HeadData, labels: Uint8Array[], genres: string[], evalTruth: Uint8Array[],
+  o: FitOptions): Promise<Fitted> {
+  const fit = await fitBlended(train, labels, genres, o.heads, o.train,
+    (p) => o.progress({ phase: 'training', done: p.done, total: p.total, detail: p.genre }), o.signal);
+  const trained = fit.lgbm.genres.map((g) => g.model !== null);
+  const thresholds = fit.blend ? fit.blend.thresholds : fit.lgbm.genres.map((g) => g.threshold);
+  const headFiles = Object.assign({}, ...fit.heads.map((h) => h.model.files())) as Record<string, string>;
+  o.progress({ phase: 'evaluating' });
+  const predictor = await BlendPredictor.create(fit.lgbm, fit.heads.map((h) => h.model), fit.blend, thresholds);
+  try {
+    const score = (proba: Float64Array[], at: readonly number[]) => evaluate(evalTruth, toRows(predictor.decide(proba, at), evalData.nrow), genres);
+    const proba = await predictor.predictProba(evalData);
+    const metrics = score(proba, thresholds);
+    if (!fit.blend) return { model: fit.lgbm, thresholds, proba, metrics };
+    const parts = await predictor.components(evalData);
+    const own = [fit.lgbm.genres.map((g) => g.threshold), ...fit.heads.map((h) => headThresholds(h, labels, trained))];
+    const components = [...fit.blend.components.map((c, i) => entry(c.name, c.weight, score(parts[i], own[i]))), entry('blend', 1, metrics)];
+    return { model: fit.lgbm, blended: fit, headFiles, thresholds, proba, metrics, components };
+  } finally {
+    predictor.dispose();
+  }
+}
+
+/** The modality comparison: LightGBM on the text columns only and on the poster columns only, scored alike. */
+export async function fitComparison(trainF: Features, evalF: Features, layout: FeatureLayout, labels: Uint8Array[], genres: string[],
   evalTruth: Uint8Array[], o: FitOptions): Promise<Map<Variant, Fitted>> {
-  const variants: { name: Variant; cols: number[] | null }[] = [{ name: 'both', cols: null }];
-  if (o.ablation) variants.push({ name: 'text', cols: modalityColumns(layout, 'text') }, { name: 'poster', cols: modalityColumns(layout, 'poster') });
-  let boostersDone = 0;
-  const boostersTotal = variants.length * genres.length;
+  const variants = [{ name: 'text' as const, cols: modalityColumns(layout, 'text') }, { name: 'poster' as const, cols: modalityColumns(layout, 'poster') }];
   const results = new Map<Variant, Fitted>();
+  let done = 0;
+  const total = variants.length * genres.length;
   for (const v of variants) {
-    const ncol = v.cols ? v.cols.length : layout.total;
-    const X = v.cols ? selectColumns(trainF.X, trainF.nrow, layout.total, v.cols) : trainF.X;
-    const EX = v.cols ? selectColumns(evalF.X, evalF.nrow, layout.total, v.cols) : evalF.X;
-    const base = boostersDone;
-    const r = await fitAndScore({ X, nrow: trainF.nrow }, ncol, labels, genres, EX, evalF.nrow, evalTruth, o.train,
-      (p) => o.progress({ phase: 'training', done: base + p.done, total: boostersTotal, detail: `${v.name}: ${p.genre}` }), o.signal);
-    boostersDone = base + genres.length;
-    results.set(v.name, r);
+    const sub = (f: Features): HeadData => ({ X: selectColumns(f.X, f.nrow, layout.total, v.cols), nrow: f.nrow, texts: [],
+      layout: { ...layout, total: v.cols.length } });
+    const base = done;
+    const onProgress = (p: RunProgress) => {
+      if (p.phase === 'training' && p.done !== undefined) o.progress({ phase: 'comparing', done: base + p.done, total, detail: `${v.name}: ${p.detail}` });
+    };
+    results.set(v.name, await fitModel(sub(trainF), sub(evalF), labels, genres, evalTruth, { ...o, heads: [], progress: onProgress }));
+    done = base + genres.length;
   }
   return results;
 }

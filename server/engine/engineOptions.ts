@@ -35,8 +35,12 @@ export interface EngineOptions {
   allowDownloads?: boolean;
 }
 
-export type Phase = 'reading' | 'downloading' | 'loading encoders' | 'encoding text' | 'encoding posters' | 'training' | 'evaluating' | 'saving';
-/** A phase's progress; for 'downloading', done/total are bytes and detail is the file. */
+export type Phase = 'reading' | 'downloading' | 'loading encoders' | 'encoding text' | 'encoding posters' | 'training' | 'evaluating' | 'saving'
+  | 'saved' | 'comparing';
+/**
+ * A phase's progress; for 'downloading', done/total are bytes and detail is the file. 'saved': the model is saved (and may
+ * be served), detail is its folder; 'comparing': the text-only/poster-only comparison that follows, done/total boosters.
+ */
 export interface RunProgress {
   phase: Phase;
   done?: number;

@@ -1,7 +1,8 @@
 // Turns movie rows into the model's feature matrix: [text embedding | poster embedding | poster-missing flag].
 // Posters are read from disk (posterFile.ts: allowed folders, regular files, size cap, image magic) or downloaded
 // (size limit, timeout, public addresses only unless allowed, on-disk cache); a poster that is absent, refused or
-// broken becomes a zero vector with the flag set. Encoder outputs are cached per input content.
+// broken becomes a zero vector with the flag set. Encoder outputs are cached per input content (embeddingCache.ts);
+// text and posters are encoded at the same time.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { FeatureLayout } from '../../common/modelTypes';
@@ -83,6 +84,8 @@ export interface Features {
   posterMissingReason: (string | null)[];
 }
 
+type Encoded = { vector: Float32Array; missing: boolean; reason: string | null };
+
 export class FeatureExtractor {
   readonly layout: FeatureLayout;
   private readonly textCache: EmbeddingCache;
@@ -102,11 +105,32 @@ export class FeatureExtractor {
   async extract(rows: readonly MovieRow[], options: Omit<FeatureOptions, 'cacheDir'> = {}): Promise<Features> {
     const { layout } = this;
     const X = new Float32Array(rows.length * layout.total);
-    const texts = await this.encodeTexts(rows.map(rowText), options);
+    // Text and posters are encoded at once (the image encoder runs on onnxruntime's and sharp's own threads). Progress
+    // stays one phase after the other: posters report once the text is done. A failure stops the other phase first.
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    let textDone = false;
+    let posterProgress: [number, number] | null = null;
+    const onProgress = (phase: 'text' | 'posters', done: number, total: number) => {
+      if (phase === 'posters' && !textDone) posterProgress = [done, total];
+      else options.onProgress?.(phase, done, total);
+    };
+    const phases = [
+      this.encodeTexts(rows.map(rowText), { ...options, signal, onProgress }).then((t) => {
+        textDone = true;
+        if (posterProgress) options.onProgress?.('posters', ...posterProgress);
+        return t;
+      }),
+      this.encodePosters(rows, { ...options, signal, onProgress }),
+    ] as const;
+    phases.forEach((p) => p.catch((e: unknown) => stop.abort(e)));
+    const settled = await Promise.allSettled(phases);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw options.signal?.aborted ? options.signal.reason : failed.reason;
+    const [texts, posters] = await Promise.all(phases);
     texts.forEach((v, r) => X.set(v, r * layout.total + layout.text.offset));
     const reasons = new Map<string, number>();
     let missing = 0;
-    const posters = await this.encodePosters(rows, options);
     posters.forEach((p, r) => {
       if (p.missing) {
         missing++;
@@ -121,9 +145,15 @@ export class FeatureExtractor {
 
   private async encodeTexts(texts: string[], options: Omit<FeatureOptions, 'cacheDir'>): Promise<Float32Array[]> {
     const keys = texts.map((t) => EmbeddingCache.keyOf(t));
-    // Texts not in the cache yet, each distinct text once.
+    // Each distinct text once: from the cache, else encoded.
+    const found = new Map<string, Float32Array>();
     const missing = new Map<string, string>();
-    keys.forEach((k, i) => !this.textCache.get(k) && missing.set(k, texts[i]));
+    keys.forEach((k, i) => {
+      if (found.has(k) || missing.has(k)) return;
+      const hit = this.textCache.get(k);
+      if (hit && !hit.missing) found.set(k, hit.vector);
+      else missing.set(k, texts[i]);
+    });
     const todo = [...missing.keys()];
     const inputs = [...missing.values()];
     const cached = keys.filter((k) => !missing.has(k)).length;
@@ -133,41 +163,51 @@ export class FeatureExtractor {
     for (let i = 0; i < inputs.length; i += chunk) {
       options.signal?.throwIfAborted();
       const vectors = await this.encoders.text.encode(inputs.slice(i, i + chunk), { signal: options.signal });
+      vectors.forEach((v, j) => found.set(todo[i + j], v));
       this.textCache.putMany(vectors.map((vector, j) => ({ key: todo[i + j], value: { vector, missing: false } })));
       options.onProgress?.('text', cached + Math.min(i + chunk, inputs.length), texts.length);
     }
+    await this.textCache.flush();
     options.onProgress?.('text', texts.length, texts.length);
-    return keys.map((k) => (this.textCache.get(k) as { vector: Float32Array }).vector);
+    return keys.map((k) => found.get(k) as Float32Array);
   }
 
-  private async encodePosters(rows: readonly MovieRow[], options: Omit<FeatureOptions, 'cacheDir'>):
-    Promise<{ vector: Float32Array; missing: boolean; reason: string | null }[]> {
-    type Encoded = { vector: Float32Array; missing: boolean; reason: string | null };
+  private async encodePosters(rows: readonly MovieRow[], options: Omit<FeatureOptions, 'cacheDir'>): Promise<Encoded[]> {
     const out: Encoded[] = rows.map(() => ({ vector: new Float32Array(0), missing: true, reason: null }));
     const encoder = this.encoders.image;
-    if (!encoder || !this.imageCache) {
+    const cache = this.imageCache;
+    if (!encoder || !cache) {
       out.forEach((o) => (o.reason = 'no image encoder'));
       return out;
     }
+    // Posters by content: identical bytes are encoded once; undecodable ones are remembered with their reason.
+    const known = new Map<string, Encoded>();
     const chunk = 64;
     for (let i = 0; i < rows.length; i += chunk) {
       options.signal?.throwIfAborted();
-      const batch = rows.slice(i, i + chunk);
-      const loaded = await mapLimit(batch, 8, (row) => this.loadPoster(row, options.downloadPosters ?? true));
-      const todo = loaded.map((l, j) => ({ l, j })).filter(({ l }) => l.data && !this.imageCache?.get(l.key));
-      if (todo.length > 0) {
-        const res = await encoder.encode(todo.map(({ l }) => ({ kind: 'buffer', data: l.data as Buffer }) satisfies PosterInput));
-        todo.forEach(({ l, j }, k) => {
-          if (res.missing[k]) loaded[j] = { ...l, data: null, reason: res.reasons[k] ?? 'undecodable image' };
-          else this.imageCache?.putMany([{ key: l.key, value: { vector: res.vectors[k], missing: false } }]);
-        });
+      const loaded = await mapLimit(rows.slice(i, i + chunk), 8, (row) => this.loadPoster(row, options.downloadPosters ?? true));
+      const todo = new Map<string, Buffer>();
+      for (const l of loaded) {
+        if (!l.data || known.has(l.key) || todo.has(l.key)) continue;
+        const hit = cache.get(l.key);
+        if (hit) known.set(l.key, { vector: hit.vector, missing: hit.missing, reason: hit.missing ? hit.reason ?? 'undecodable image' : null });
+        else todo.set(l.key, l.data);
+      }
+      if (todo.size > 0) {
+        const keys = [...todo.keys()];
+        const res = await encoder.encode(keys.map((k) => ({ kind: 'buffer', data: todo.get(k) as Buffer }) satisfies PosterInput), { signal: options.signal });
+        const fresh = keys.map((key, k) => ({ key, value: res.missing[k]
+          ? { vector: new Float32Array(0), missing: true, reason: res.reasons[k] ?? 'undecodable image' }
+          : { vector: res.vectors[k], missing: false, reason: null } }));
+        fresh.forEach(({ key, value }) => known.set(key, value));
+        cache.putMany(fresh);
       }
       loaded.forEach((l, j) => {
-        const hit = l.data ? this.imageCache?.get(l.key) : undefined;
-        out[i + j] = hit ? { vector: hit.vector, missing: false, reason: null } : { vector: new Float32Array(0), missing: true, reason: l.reason };
+        out[i + j] = (l.data && known.get(l.key)) || { vector: new Float32Array(0), missing: true, reason: l.reason };
       });
       options.onProgress?.('posters', Math.min(i + chunk, rows.length), rows.length);
     }
+    await cache.flush();
     return out;
   }
 

@@ -1,16 +1,19 @@
 // Reading model folders and stores as untrusted input: only regular files, each with a size limit, JSON checked
 // against the schemas in modelSchema.ts, the store's pointer and booster paths confined to their folders, and
-// every error naming the file (and the field) that is wrong.
+// every error naming the file (and the field) that is wrong. A blended model's heads are read from heads/ the same way.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ParseError, parse as parseLenient, printParseErrorCode } from 'jsonc-parser';
 import type { z } from 'zod';
 import { boosterProblem } from './boosterCheck';
 import { BOOSTER_PATH, Manifest, manifestSchema, MODEL_FORMAT, Pointer, pointerSchema, Report, reportSchema } from '../../common/modelSchema';
+import { type HeadModel, loadHead } from './heads';
 import type { OneVsRestModel } from './trainer';
 import { isInside } from './untrustedFiles';
 
 export const STORE_DIR = '.genre-lens';
+/** A head file inside a model folder. */
+const HEAD_PATH = /^heads\/[a-z0-9][a-z0-9_.-]{0,63}\.json$/;
 export const POINTER = 'current.json';
 const MB = 1024 * 1024;
 export const MAX_BYTES = { manifest: 16 * MB, report: 64 * MB, booster: 256 * MB, boosters: 1024 * MB, pointer: 1 * MB };
@@ -20,6 +23,8 @@ export interface LoadedModel {
   dir: string;
   manifest: Manifest;
   model: OneVsRestModel;
+  /** The fusion heads in blend order (after LightGBM); empty for a LightGBM-only model. */
+  heads: HeadModel[];
 }
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -137,6 +142,15 @@ function readBooster(dir: string, realDir: string, rel: string, numFeatures: num
   return text;
 }
 
+/** A head's file `heads/<rel>`, confined to the model folder and size-bounded; errors name the file. */
+function readHeadFile(dir: string, realDir: string, rel: string, maxBytes: number): string {
+  const file = path.join(dir, 'heads', rel);
+  if (!HEAD_PATH.test(`heads/${rel}`)) throw new Error(`${file}: not a head file name (expected heads/<name>.json)`);
+  if (!statOrNull(file)) throw new Error(`${file}: not found (named by manifest.json's blend)`);
+  if (!isInside(realDir, fs.realpathSync(file))) throw new Error(`${file}: leads outside the model folder; refused`);
+  return readBounded(file, maxBytes).toString('utf8');
+}
+
 /** Loads a model folder (or a store's current model): validated manifest and booster texts; LightGBM loads them later. */
 export function loadModel(p: string): LoadedModel {
   const dir = resolveModelDir(p);
@@ -152,7 +166,18 @@ export function loadModel(p: string): LoadedModel {
   });
   const model: OneVsRestModel = { genres, numFeatures: manifest.features.total, params: manifest.params, options: manifest.training,
     warnings: manifest.warnings };
-  return { dir, manifest, model };
+  const shape = { numFeatures: manifest.features.total, genres: manifest.genres.length };
+  const heads: HeadModel[] = [];
+  try {
+    for (const c of manifest.blend?.components.slice(1) ?? []) {
+      if (c.name === 'lightgbm') throw new Error(`${path.join(dir, 'manifest.json')}: blend.components: lightgbm may only come first`);
+      heads.push(loadHead(c.name, (rel, max) => readHeadFile(dir, realDir, rel, max), shape));
+    }
+  } catch (e) {
+    heads.forEach((h) => h.dispose());
+    throw e;
+  }
+  return { dir, manifest, model, heads };
 }
 
 /** Why `dir` is not a model folder Genre Lens may replace or delete; null when it holds a model and nothing else. */
@@ -173,10 +198,12 @@ export function modelFolderProblem(dir: string): string | null {
   } catch (e) {
     return `is not a Genre Lens model folder (${errorText(e)})`;
   }
-  const stray = entries.filter((e) => !(e.isFile() && (e.name === 'manifest.json' || e.name === 'report.json')) && !(e.isDirectory() && e.name === 'boosters'))
-    .map((e) => e.name);
-  const boosters = entries.some((e) => e.name === 'boosters' && e.isDirectory()) ? fs.readdirSync(path.join(dir, 'boosters'), { withFileTypes: true }) : [];
-  stray.push(...boosters.filter((e) => !e.isFile() || !BOOSTER_PATH.test(`boosters/${e.name}`)).map((e) => `boosters/${e.name}`));
+  const stray = entries.filter((e) => !(e.isFile() && (e.name === 'manifest.json' || e.name === 'report.json'))
+    && !(e.isDirectory() && (e.name === 'boosters' || e.name === 'heads'))).map((e) => e.name);
+  for (const [sub, pattern] of [['boosters', BOOSTER_PATH], ['heads', HEAD_PATH]] as const) {
+    const inside = entries.some((e) => e.name === sub && e.isDirectory()) ? fs.readdirSync(path.join(dir, sub), { withFileTypes: true }) : [];
+    stray.push(...inside.filter((e) => !e.isFile() || !pattern.test(`${sub}/${e.name}`)).map((e) => `${sub}/${e.name}`));
+  }
   if (stray.length) return `holds a Genre Lens model but also other files (${stray.slice(0, 5).join(', ')}${stray.length > 5 ? ', …' : ''})`;
   return null;
 }

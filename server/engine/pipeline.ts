@@ -1,13 +1,13 @@
 // One saved model ready to predict: its manifest and column mapping, the encoders it was trained with, the feature
-// extractor (with its embedding cache), the boosters and thresholds. Predict, eval and hovers all go through it.
+// extractor (with its embedding cache), the boosters, heads, blend and thresholds. Predict, eval and hovers all go through it.
 // dispose() is safe while predictions run: each holds a reference, and the last one to finish frees the resources.
 import type { MovieRow } from './data';
 import { cacheDirOf, EngineOptions, posterAccessOf, RunProgress } from './engineOptions';
-import { disposeEncoders, FeatureExtractor, FeatureOptions } from './features';
+import { BlendPredictor } from './blendModel';
+import { disposeEncoders, FeatureExtractor, FeatureOptions, rowText } from './features';
 import type { Manifest } from '../../common/modelTypes';
 import { loadModelEncoders } from './modelEncoders';
 import { type LoadedModel, loadModel } from './modelFiles';
-import { OneVsRestPredictor } from './trainer';
 
 export { loadModelEncoders } from './modelEncoders';
 
@@ -28,7 +28,7 @@ export class ModelPipeline {
   private onFreed: () => void = () => undefined;
   private readonly whenFreed = new Promise<void>((resolve) => (this.onFreed = resolve));
 
-  private constructor(readonly loaded: LoadedModel, private readonly extractor: FeatureExtractor, private readonly predictor: OneVsRestPredictor) {}
+  private constructor(readonly loaded: LoadedModel, private readonly extractor: FeatureExtractor, private readonly predictor: BlendPredictor) {}
 
   /** Loads a model folder (or a store's current model) with the encoders it was trained with (downloading them if need be). */
   static async load(modelDir: string, options: EngineOptions, onProgress?: (p: RunProgress) => void): Promise<ModelPipeline> {
@@ -42,8 +42,10 @@ export class ModelPipeline {
       if (extractor.layout.total !== want.total || extractor.layout.text.dim !== want.text.dim || extractor.layout.image.dim !== want.image.dim) {
         throw new Error(`${loaded.dir}/manifest.json: features: the model expects ${want.total} features, its encoders give ${extractor.layout.total}`);
       }
-      return new ModelPipeline(loaded, extractor, await OneVsRestPredictor.load(loaded.model));
+      const thresholds = loaded.manifest.genres.map((g) => g.threshold);
+      return new ModelPipeline(loaded, extractor, await BlendPredictor.create(loaded.model, loaded.heads, loaded.manifest.blend ?? null, thresholds));
     } catch (e) {
+      loaded.heads.forEach((h) => h.dispose());
       await disposeEncoders(encoders);
       throw e;
     }
@@ -63,7 +65,7 @@ export class ModelPipeline {
     try {
       const f = await this.extractor.extract(rows, options);
       options.signal?.throwIfAborted();
-      const proba = this.predictor.predictProba(f.X, f.nrow);
+      const proba = await this.predictor.predictProba({ X: f.X, nrow: f.nrow, layout: this.extractor.layout, texts: rows.map(rowText) });
       const decisions = this.predictor.decide(proba);
       return rows.map((_, r) => ({ proba: proba.map((p) => p[r]), predicted: decisions.map((d) => d[r] === 1), posterNote: f.posterMissingReason[r] }));
     } finally {

@@ -1,6 +1,6 @@
 // What a training run saves: the manifest (genres, thresholds, encoders, provenance, metrics), the report the panel
 // draws (metrics, ablation, co-occurrence, thinned precision–recall curves, the evaluation rows' predictions) and
-// the booster files, as the model folder's file map.
+// the booster and head files, as the model folder's file map.
 import * as path from 'node:path';
 import type { MovieRow } from './data';
 import type { Fitted, Variant } from './ablation';
@@ -8,7 +8,7 @@ import { cooccurrence } from './labelChecks';
 import { MultiLabelReport, precisionRecallCurve, PrecisionRecallPoint } from './metrics';
 import {
   MAX_EVALUATION_CELLS, MAX_EVALUATION_ROWS, MODEL_FORMAT, MODEL_FORMAT_VERSION,
-  type AblationEntry, type EvaluationRow, type GenreEntry, type Manifest, type Report,
+  type AblationEntry, type AblationStatus, type EvaluationRow, type GenreEntry, type Manifest, type Report,
 } from '../../common/modelTypes';
 import type { TrainEvalFeatures } from './trainFeatures';
 import { sha256Of, type TrainingRows } from './trainingRows';
@@ -54,6 +54,8 @@ export interface RunFacts {
   createdAt: string;
   trainingSeconds: number;
   warnings: readonly string[];
+  /** Where the text-only/poster-only comparison stands ('done' when `results` has it). */
+  ablationStatus: AblationStatus;
 }
 
 /** The manifest, the report and the model folder's files (relative path → content). */
@@ -61,27 +63,31 @@ export function buildModelFiles(f: RunFacts): { manifest: Manifest; report: Repo
   const main = f.results.get('both');
   if (!main) throw new Error('internal: the full model was not trained');
   const { data, trainRows, evalRows, evaluation, genres } = f.rows;
-  const genreEntries: GenreEntry[] = main.model.genres.map((g, i) => ({ name: g.genre, threshold: g.threshold,
-    positives: g.positives, bestIteration: g.bestIteration, oofF1: g.oofF1,
+  const blend = main.blended?.blend ?? null;
+  const genreEntries: GenreEntry[] = main.model.genres.map((g, i) => ({ name: g.genre, threshold: main.thresholds[i],
+    positives: g.positives, bestIteration: g.bestIteration, oofF1: blend ? blend.oofF1[i] : g.oofF1,
     booster: g.model ? `boosters/${String(i).padStart(2, '0')}.txt` : null }));
   const { micro, macro, weighted, samples, subsetAccuracy, hammingLoss } = main.metrics;
   const manifest: Manifest = {
-    format: MODEL_FORMAT, formatVersion: MODEL_FORMAT_VERSION, createdAt: f.createdAt, genres: genreEntries,
+    format: MODEL_FORMAT, formatVersion: blend ? MODEL_FORMAT_VERSION : 1, createdAt: f.createdAt, genres: genreEntries,
     encoders: f.features.encoders, features: f.features.layout, params: main.model.params, training: main.model.options, seed: f.seed,
     dataset: { path: path.resolve(data.file), sha256: sha256Of(data), format: data.format, columns: data.columns,
       rows: data.rows.length, trainRows: trainRows.length, unlabeledRows: data.rows.length - f.rows.labelled },
     evaluation, metrics: { micro, macro, weighted, samples, subsetAccuracy, hammingLoss },
     trainingSeconds: f.trainingSeconds, warnings: savedWarnings(f.warnings),
+    ...(blend ? { blend: { components: blend.components } } : {}),
   };
   const trained = main.model.genres.map((g) => g.model !== null);
   const posters = { missingTrain: f.features.train.posterMissing, missingEval: f.features.eval.posterMissing, reasons: f.features.posterReasons };
   const recorded = evaluationRows(evalRows, main.proba);
   const report: Report = {
-    formatVersion: MODEL_FORMAT_VERSION,
+    formatVersion: manifest.formatVersion,
     run: { createdAt: f.createdAt, dataset: manifest.dataset, evaluation, encoders: manifest.encoders, seed: f.seed,
       trainingSeconds: manifest.trainingSeconds, warnings: manifest.warnings, posters },
     genres, thresholds: genreEntries.map((g) => g.threshold), metrics: main.metrics,
     ablation: Object.fromEntries([...f.results].map(([k, v]) => [k, ablationEntry(v.metrics)])) as Report['ablation'],
+    ablationStatus: f.ablationStatus,
+    ...(main.components ? { components: main.components } : {}),
     cooccurrence: cooccurrence(f.labels, trained, trainRows.length),
     prCurves: genres.map((_, g) => (trained[g] && f.evalCols[g].some((v) => v) ? thin(precisionRecallCurve(f.evalCols[g], main.proba[g])) : [])),
     ...(recorded ? { evaluationRows: recorded } : {}),
@@ -93,5 +99,6 @@ export function buildModelFiles(f: RunFacts): { manifest: Manifest; report: Repo
   main.model.genres.forEach((g, i) => {
     if (g.model && genreEntries[i].booster) files[genreEntries[i].booster as string] = g.model;
   });
+  for (const [rel, content] of Object.entries(main.headFiles ?? {})) files[`heads/${rel}`] = content;
   return { manifest, report, files };
 }

@@ -1,10 +1,16 @@
 // A training run end to end: check the options, take the store's training lock, choose the training and evaluation
-// rows (trainingRows.ts), encode them (trainFeatures.ts), fit the model and its ablations (ablation.ts), and save the
-// model folder built by reportBuild.ts. Re-exports prediction (predict.ts) and what the CLI, daemon and tests use.
+// rows (trainingRows.ts), encode them (trainFeatures.ts), fit the blended model (ablation.ts), save the model folder
+// built by reportBuild.ts ('saved': it can be served), then fit the modality comparison and rewrite its report.json.
+// Re-exports prediction (predict.ts) and what the CLI, daemon and tests use.
 import * as path from 'node:path';
 import type { EngineOptions, RunProgress } from './engineOptions';
-import { fitVariants } from './ablation';
-import { checkOutDir, checkStore, DEFAULT_KEEP_MODELS, saveToStore, STORE_DIR, storeModelName, writeDirAtomic } from './modelStore';
+import { Fitted, fitComparison, fitModel, Variant } from './ablation';
+import { DEFAULT_HEADS } from './blendModel';
+import type { MovieRow } from './data';
+import { type Features, rowText } from './features';
+import type { HeadData, HeadName } from './heads';
+import { TrainingCancelled } from './lightgbm/pool';
+import { checkOutDir, checkStore, DEFAULT_KEEP_MODELS, saveToStore, STORE_DIR, storeModelName, writeDirAtomic, writeFileAtomic } from './modelStore';
 import { buildModelFiles } from './reportBuild';
 import { checkTrainRunOptions } from './runOptions';
 import { labelColumns, toRows } from './split';
@@ -12,7 +18,7 @@ import { lockStore, type StoreLock } from './storeLock';
 import { trainEvalFeatures } from './trainFeatures';
 import { trainingRows } from './trainingRows';
 import type { TrainOptions } from './trainer';
-import type { Manifest, Report } from '../../common/modelTypes';
+import type { AblationStatus, Manifest, Report } from '../../common/modelTypes';
 
 export * from './engineOptions';
 export { stratifiedSplit } from './split';
@@ -39,8 +45,10 @@ export interface TrainRunOptions extends EngineOptions {
   seed?: number;
   /** Refuse a training file with more distinct genre names than this (default 100): probably the wrong column. */
   maxGenres?: number;
-  /** Train text-only and poster-only models too, for the report's modality comparison (default true). */
+  /** Train text-only and poster-only models too, for the report's modality comparison (default true); fitted after the model is saved. */
   ablation?: boolean;
+  /** The fusion heads blended with LightGBM (default DEFAULT_HEADS; [] = LightGBM alone). */
+  heads?: readonly HeadName[];
   train?: Partial<TrainOptions>;
   /** Who holds the store's training lock, as the second training's error names it (default 'genre-lens train (CLI)'). */
   lockedBy?: string;
@@ -90,14 +98,20 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
 
     const labels = labelColumns(rows.trainRows, rows.genres);
     const evalCols = labelColumns(rows.evalRows, rows.genres);
-    const results = await fitVariants(features.train, features.eval, features.layout, labels, rows.genres, toRows(evalCols, rows.evalRows.length),
-      { ablation: options.ablation !== false && features.encoders.image !== null, train: { ...options.train, seed }, progress, signal: options.signal });
-    results.get('both')?.model.warnings.forEach(warn);
+    const evalTruth = toRows(evalCols, rows.evalRows.length);
+    const data = (f: Features, r: readonly MovieRow[]): HeadData => ({ X: f.X, nrow: f.nrow, layout: features.layout, texts: r.map(rowText) });
+    const fitOptions = { heads: options.heads ?? DEFAULT_HEADS, train: { ...options.train, seed }, progress, signal: options.signal };
+    const main = await fitModel(data(features.train, rows.trainRows), data(features.eval, rows.evalRows), labels, rows.genres, evalTruth, fitOptions);
+    main.model.warnings.forEach(warn);
 
-    progress({ phase: 'evaluating' });
+    const results = new Map<Variant, Fitted>([['both', main]]);
+    const compare = options.ablation !== false && features.encoders.image !== null;
     const createdAt = new Date().toISOString();
-    const { manifest, report, files } = buildModelFiles({ rows, features, results, labels, evalCols, seed, createdAt,
-      trainingSeconds: (Date.now() - started) / 1000, warnings });
+    const trainingSeconds = (Date.now() - started) / 1000;
+    const build = (ablationStatus: AblationStatus) => buildModelFiles({ rows, features, results, labels, evalCols, seed, createdAt,
+      trainingSeconds, warnings, ablationStatus });
+    const { manifest, files } = build(compare ? 'pending' : 'skipped');
+    let { report } = build(compare ? 'pending' : 'skipped');
 
     progress({ phase: 'saving' });
     options.signal?.throwIfAborted();
@@ -107,6 +121,18 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     } else {
       writeDirAtomic(options.out as string, files, outOptions(options));
       modelDir = path.resolve(options.out as string);
+    }
+    progress({ phase: 'saved', detail: modelDir });
+    if (compare) {
+      let status: AblationStatus = 'done';
+      try {
+        for (const [k, v] of await fitComparison(features.train, features.eval, features.layout, labels, rows.genres, evalTruth, fitOptions)) results.set(k, v);
+      } catch (e) {
+        status = e instanceof TrainingCancelled || options.signal?.aborted ? 'cancelled' : 'failed';
+        if (status === 'failed') warn(`the text-only / poster-only comparison failed (${e instanceof Error ? e.message : String(e)}); the model is saved without it`);
+      }
+      report = build(status).report;
+      writeFileAtomic(path.join(modelDir, 'report.json'), JSON.stringify(report) + '\n');
     }
     return { modelDir, manifest, report, warnings };
   } finally {

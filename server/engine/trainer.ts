@@ -76,6 +76,8 @@ export interface OneVsRestModel {
   params: Params;
   options: Omit<TrainOptions, 'params' | 'workers'>;
   warnings: string[];
+  /** The held-out rows of each out-of-fold split (present after training; never saved). */
+  folds?: number[][];
 }
 
 export interface TrainProgress {
@@ -105,12 +107,7 @@ export async function trainOneVsRest(
   const params: Params = { ...DEFAULT_PARAMS, min_data_in_leaf: minDataInLeaf, ...opt.params, seed: opt.seed };
   const warnings: string[] = [];
 
-  // Early-stopping split and out-of-fold splits, shared by every genre so each worker bins the data once.
-  const order = shuffledIndices(nrow, opt.seed);
-  const nValid = Math.max(1, Math.round(nrow * opt.validFraction));
-  const validRows = order.slice(0, nValid).sort((a, b) => a - b);
-  const fitRows = order.slice(nValid).sort((a, b) => a - b);
-  const folds = Array.from({ length: opt.folds }, (_, k) => order.filter((_, i) => i % opt.folds === k).sort((a, b) => a - b));
+  const { validRows, fitRows, folds } = trainingSplits(nrow, opt);
 
   const positives = labels.map((col) => col.reduce((s, v) => s + v, 0));
   const untrainable = untrainableGenres(genres, positives, nrow, opt.minPositives);
@@ -144,7 +141,22 @@ export async function trainOneVsRest(
       scalePosWeight: scalePosWeight(positives[g], nrow) };
   });
   const { params: _p, workers: _w, ...rest } = opt;
-  return { genres: genreModels, numFeatures: ncol, params, options: rest, warnings };
+  return { genres: genreModels, numFeatures: ncol, params, options: rest, warnings, folds };
+}
+
+/**
+ * The early-stopping split and the out-of-fold splits of the training rows (ascending row indices), shared by every
+ * genre so each worker bins the data once, and by the fusion heads so every component's out-of-fold rows are the same.
+ */
+export function trainingSplits(nrow: number, opt: Pick<TrainOptions, 'seed' | 'validFraction' | 'folds'>):
+  { validRows: number[]; fitRows: number[]; folds: number[][] } {
+  const order = shuffledIndices(nrow, opt.seed);
+  const nValid = Math.max(1, Math.round(nrow * opt.validFraction));
+  return {
+    validRows: order.slice(0, nValid).sort((a, b) => a - b),
+    fitRows: order.slice(nValid).sort((a, b) => a - b),
+    folds: Array.from({ length: opt.folds }, (_, k) => order.filter((_, i) => i % opt.folds === k).sort((a, b) => a - b)),
+  };
 }
 
 /**

@@ -5,10 +5,14 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { installFastBatchMatMul } from './wasmMatMul';
 
 let ready: Promise<typeof tf> | undefined;
 
-/** Selects the wasm backend once per process (single-threaded in Node; SIMD when available). */
+/**
+ * Selects the wasm backend once per process (single-threaded in Node; the SIMD binary, which Node 20 supports) with
+ * the XNNPACK BatchMatMul of wasmMatMul.ts, so every tfjs-wasm user in every process runs the same kernels.
+ */
 export function ensureWasmBackend(): Promise<typeof tf> {
   if (ready) return ready;
   ready = (async () => {
@@ -16,6 +20,7 @@ export function ensureWasmBackend(): Promise<typeof tf> {
     setWasmPaths(wasmDir + path.sep);
     if (!(await tf.setBackend('wasm'))) throw new Error(`TensorFlow.js wasm backend failed to initialise from ${wasmDir}`);
     await tf.ready();
+    installFastBatchMatMul(tf);
     return tf;
   })();
   ready.catch(() => (ready = undefined)); // allow a retry after a failure

@@ -1,0 +1,86 @@
+// The model a training run fits and predicts with: LightGBM one-vs-rest (the method's core) plus the fusion heads
+// (heads/), fitted on the same out-of-fold splits and blended with weights and per-genre thresholds chosen on the
+// out-of-fold predictions of the training rows only. A model without heads is LightGBM alone at its own thresholds.
+import { blendProba, chooseBlend, fitHead, type HeadData, type HeadFit, type HeadModel, type HeadName } from './heads';
+import { bestF1Threshold, OneVsRestModel, OneVsRestPredictor, TrainOptions, trainOneVsRest, TrainProgress } from './trainer';
+import type { BlendRecord } from '../../common/modelTypes';
+
+/** The heads blended with LightGBM by default, chosen by measurement on training rows (README, "The blend"). */
+export const DEFAULT_HEADS: readonly HeadName[] = ['linear', 'tfidf'];
+
+export interface BlendedFit {
+  lgbm: OneVsRestModel;
+  heads: HeadFit[];
+  /** The components' weights (LightGBM first) and the blend's per-genre thresholds; null without heads. */
+  blend: (BlendRecord & { thresholds: number[]; oofF1: number[] }) | null;
+}
+
+/** Fits LightGBM, then each head on LightGBM's folds, then chooses the blend on their out-of-fold probabilities. */
+export async function fitBlended(data: HeadData, labels: Uint8Array[], genres: string[], heads: readonly HeadName[],
+  options: Partial<TrainOptions>, onProgress: (p: TrainProgress) => void, signal?: AbortSignal): Promise<BlendedFit> {
+  const lgbm = await trainOneVsRest(data.X, data.nrow, data.layout.total, labels, genres, options, onProgress, signal);
+  if (heads.length === 0 || !lgbm.folds) return { lgbm, heads: [], blend: null };
+  const trained = lgbm.genres.map((g) => g.model !== null);
+  const fits: HeadFit[] = [];
+  try {
+    for (const name of heads) {
+      onProgress({ done: genres.length, total: genres.length, genre: `${name} head` });
+      fits.push(await fitHead(name, data, labels, trained, lgbm.folds, Number(lgbm.params.seed ?? 42), signal));
+    }
+  } catch (e) {
+    fits.forEach((f) => f.model.dispose());
+    throw e;
+  }
+  const lgbmOof = lgbm.genres.map((g) => g.oof ?? new Float32Array(data.nrow));
+  const choice = chooseBlend([{ name: 'lightgbm', oof: lgbmOof }, ...fits.map((f) => ({ name: f.name, oof: f.oof }))], labels, trained);
+  const components = [{ name: 'lightgbm' as const, weight: choice.weights[0] },
+    ...fits.map((f, i) => ({ name: f.name, weight: choice.weights[i + 1] }))];
+  return { lgbm, heads: fits, blend: { components, thresholds: choice.thresholds, oofF1: choice.oofF1 } };
+}
+
+/** Each head's own per-genre thresholds (best F1 on its out-of-fold probabilities), for scoring it alone. */
+export function headThresholds(fit: HeadFit, labels: Uint8Array[], trained: boolean[]): number[] {
+  return fit.oof.map((oof, g) => (trained[g] ? bestF1Threshold(labels[g], oof).threshold : 1));
+}
+
+/** Predicts with LightGBM and the heads, blends, and decides at the model's thresholds. */
+export class BlendPredictor {
+  private constructor(private readonly lgbm: OneVsRestPredictor, private readonly model: OneVsRestModel,
+    private readonly heads: HeadModel[], private readonly weights: number[], readonly thresholds: number[]) {}
+
+  /** `thresholds`: the model's decision threshold per genre (the blend's, or LightGBM's own without heads). */
+  static async create(model: OneVsRestModel, heads: HeadModel[], blend: BlendRecord | null, thresholds: number[]): Promise<BlendPredictor> {
+    if (blend && blend.components.length !== heads.length + 1) throw new Error(`internal: ${blend.components.length} blend weights for ${heads.length + 1} components`);
+    const weights = blend ? blend.components.map((c) => c.weight) : [1];
+    return new BlendPredictor(await OneVsRestPredictor.load(model), model, heads, weights, thresholds);
+  }
+
+  /** Every component's probabilities (LightGBM first, then the heads in blend order), genre-major. */
+  async components(data: HeadData): Promise<Float64Array[][]> {
+    const out = [this.lgbm.predictProba(data.X, data.nrow)];
+    for (const h of this.heads) out.push(await h.predict(data));
+    return out;
+  }
+
+  /** The blended probabilities, genre-major; untrained genres get 0. */
+  async predictProba(data: HeadData): Promise<Float64Array[]> {
+    if (this.heads.length === 0) return this.lgbm.predictProba(data.X, data.nrow);
+    const blended = blendProba(await this.components(data), this.weights);
+    return blended.map((p, g) => (this.model.genres[g].model ? p : new Float64Array(p.length)));
+  }
+
+  /** 0/1 decisions, genre-major, at `thresholds` (default: the model's). */
+  decide(proba: Float64Array[], thresholds: readonly number[] = this.thresholds): Uint8Array[] {
+    return proba.map((p, g) => Uint8Array.from(p, (v) => (this.model.genres[g].model && v >= thresholds[g] ? 1 : 0)));
+  }
+
+  /** SHAP contributions of LightGBM for one genre (see OneVsRestPredictor.contributions). */
+  contributions(genre: number, X: Float32Array, nrow: number): Float64Array {
+    return this.lgbm.contributions(genre, X, nrow);
+  }
+
+  dispose(): void {
+    this.lgbm.dispose();
+    this.heads.forEach((h) => h.dispose());
+  }
+}
