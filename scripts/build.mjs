@@ -10,6 +10,7 @@ const serverEntries = {
   'job-worker': 'server/jobWorker.ts',
   'predict-worker': 'server/predictWorker.ts',
   'lightgbm-worker': 'server/engine/lightgbm/worker.ts',
+  'use-lite-worker': 'server/engine/encoders/useLiteWorker.ts',
 };
 await esbuild.build({ ...common, entryPoints: serverEntries, outdir: 'dist/server', packages: 'external' });
 await esbuild.build({ ...common, entryPoints: { extension: 'client/extension.ts' }, outdir: 'dist/client', external: ['vscode'] });

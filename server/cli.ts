@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import * as cliProgress from 'cli-progress';
-import { checkEnvFolders, parseColumnName, parseExistingDir, parseFraction, parseHttpUrl, parseMaxGenres, parsePositiveInt, parseSeed, parseWorkers, parseWritableDir } from './cliOptions';
+import { checkEnvFolders, parseColumnName, parseExistingDir, parseFraction, parseHeads, parseHttpUrl, parseMaxGenres, parsePositiveInt, parseSeed, parseWorkers, parseWritableDir } from './cliOptions';
 import { checkNewFile, writeNewFile } from './cliOutput';
 import type { Report } from '../common/modelTypes';
 import { addCacheCommand } from './cliCache';
@@ -158,13 +158,15 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed (splits, folds, LightGBM), 0 to 2147483647', parseSeed, 42)
     .option('--workers <n>', 'parallel LightGBM workers, 1 to 64 (default: number of cores)', parseWorkers)
     .option('--no-ablation', 'skip the text-only and poster-only comparison models')
+    .option('--heads <list>', 'fusion heads blended with LightGBM: comma-separated linear,tfidf,knn, or none for LightGBM alone ' +
+      '(default: linear,tfidf,knn)', parseHeads)
     .option('--max-genres <n>', 'refuse a training file with more distinct genre names than this (default 100)', parseMaxGenres)
     .action(async (data: string, f: CommonFlags & { eval?: string; evalFraction: number; allowEvalOverlap?: boolean; out?: string; overwrite?: boolean; keep?: number; seed: number;
-      workers?: number; ablation: boolean; maxGenres?: number }) => {
+      workers?: number; ablation: boolean; maxGenres?: number; heads?: ReturnType<typeof parseHeads> }) => {
       const bars = progressReporter(f.progress);
       const result = await trainRun({
         ...engineOptions(f), data, evalFile: f.eval, evalFraction: f.evalFraction, allowEvalOverlap: f.allowEvalOverlap, out: f.out, overwrite: f.overwrite, keep: f.keep, seed: f.seed, ablation: f.ablation,
-        maxGenres: f.maxGenres, train: f.workers ? { workers: f.workers } : {}, onProgress: bars.onProgress, onWarning: warnTo(f.json, bars),
+        heads: f.heads, maxGenres: f.maxGenres, train: f.workers ? { workers: f.workers } : {}, onProgress: bars.onProgress, onWarning: warnTo(f.json, bars),
       }).finally(bars.stop);
       const { report } = result;
       if (f.json) {

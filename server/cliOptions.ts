@@ -22,6 +22,18 @@ export const parseWorkers = integerIn(1, MAX_WORKERS);
 export const parsePositiveInt = integerIn(1);
 export const parseMaxGenres = integerIn(1, MAX_GENRES_LIMIT);
 
+/** `--heads`: `none`, or a comma-separated list of the fusion heads (each at most once). */
+export function parseHeads(value: string): ('linear' | 'tfidf' | 'knn')[] {
+  if (value.trim() === 'none') return [];
+  const names = value.split(',').map((n) => n.trim());
+  const known = ['linear', 'tfidf', 'knn'] as const;
+  const bad = names.find((n) => !(known as readonly string[]).includes(n));
+  if (bad !== undefined || new Set(names).size !== names.length) {
+    throw new InvalidArgumentError(`expected none or a comma-separated list of ${known.join(', ')} (each once), got "${value}"`);
+  }
+  return names as ('linear' | 'tfidf' | 'knn')[];
+}
+
 /** A number strictly between 0 and 1, such as the share of rows held out for evaluation. */
 export function parseFraction(value: string): number {
   const n = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value) ? Number(value) : NaN;

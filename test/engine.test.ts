@@ -119,6 +119,11 @@ test('the same seed gives identical boosters and metrics; the model folder is re
   assert.deepEqual(again.report.metrics, first.report.metrics);
   const a = loadModel(first.modelDir).model.genres.map((g) => g.model);
   assert.deepEqual(loadModel(again.modelDir).model.genres.map((g) => g.model), a);
+  // Every saved file but the report (which records the run's time) is byte-identical: boosters, heads, manifest's blend.
+  const files = (dir: string) => ['heads/knn.json', 'heads/linear.json', 'heads/tfidf.json'].map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+  assert.deepEqual(files(again.modelDir), files(first.modelDir));
+  assert.deepEqual(again.manifest.blend, first.manifest.blend);
+  assert.deepEqual(again.manifest.genres, first.manifest.genres);
   assert.deepEqual(fs.readdirSync(work).filter((n) => n.includes('tmp-')), [], 'no temporary folders left');
 });
 

@@ -1,4 +1,4 @@
-// Tests that training is honest: evaluation labels never influence the model (boosters and thresholds), thresholds
+// Tests that training is honest: evaluation labels never influence the model (boosters, heads, blend, thresholds), thresholds
 // come from out-of-fold predictions (a fixture where the in-sample optimum is far off), and the recorded dataset
 // hashes are of the bytes trained on, even when the files change during training.
 import { after, test } from 'node:test';
@@ -68,7 +68,16 @@ test('changing the evaluation file\'s labels leaves every booster and threshold 
   for (const f of boosters(a.modelDir)) {
     assert.ok(fs.readFileSync(path.join(a.modelDir, 'boosters', f)).equals(fs.readFileSync(path.join(b.modelDir, 'boosters', f))), `boosters/${f} differs`);
   }
+  // The fusion heads and the blend's weights too: byte-identical files.
+  const heads = (m: string) => fs.readdirSync(path.join(m, 'heads')).sort();
+  assert.deepEqual(heads(a.modelDir), ['knn.json', 'linear.json', 'tfidf.json']);
+  assert.deepEqual(heads(b.modelDir), heads(a.modelDir));
+  for (const f of heads(a.modelDir)) {
+    assert.ok(fs.readFileSync(path.join(a.modelDir, 'heads', f)).equals(fs.readFileSync(path.join(b.modelDir, 'heads', f))), `heads/${f} differs`);
+  }
   const saved = (m: string) => JSON.parse(fs.readFileSync(path.join(m, 'manifest.json'), 'utf8')) as typeof a.manifest;
+  assert.ok(saved(a.modelDir).blend, 'the model blends heads');
+  assert.deepEqual(saved(b.modelDir).blend, saved(a.modelDir).blend);
   const thresholds = (m: string) => saved(m).genres.map((g) => JSON.stringify([g.name, g.threshold, g.bestIteration, g.oofF1, g.booster]));
   assert.deepEqual(thresholds(b.modelDir), thresholds(a.modelDir));
   // The labels did reach the scoring: the same predictions, scored against other truths.

@@ -126,7 +126,9 @@ test('with no hub reachable, train says it uses the bundled fallback and why, an
   assert.ok(reportOf('m3').run.warnings.some((w: string) => /^Descriptions use the bundled fallback text encoder/.test(w)));
   // A fallback USE-Lite is USE-Lite: it shares the embedding cache with USE-Lite asked for by name, and predicts.
   const dir = path.join(cache, 'embeddings');
-  assert.equal(EmbeddingCache.open(dir, manifest.encoders.text).file, EmbeddingCache.open(dir, { ...manifest.encoders.text, fallback: false }).file);
+  const asked = EmbeddingCache.open(dir, { ...manifest.encoders.text, fallback: false });
+  assert.equal(EmbeddingCache.open(dir, manifest.encoders.text).encoderKey, asked.encoderKey);
+  assert.notEqual(asked.encoderKey, EmbeddingCache.open(dir, { ...manifest.encoders.text, version: 'other' }).encoderKey, 'the key tells encoders apart');
   const p = await cli(['predict', 'm3', data, '--no-progress'], { HF_ENDPOINT: hub, GENRE_LENS_CACHE: cache });
   assert.equal(p.code, 0, p.stderr);
   assert.equal(p.stdout.trim().split('\n').length, 73);

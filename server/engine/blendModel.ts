@@ -2,11 +2,14 @@
 // (heads/), fitted on the same out-of-fold splits and blended with weights and per-genre thresholds chosen on the
 // out-of-fold predictions of the training rows only. A model without heads is LightGBM alone at its own thresholds.
 import { blendProba, chooseBlend, fitHead, type HeadData, type HeadFit, type HeadModel, type HeadName } from './heads';
-import { bestF1Threshold, OneVsRestModel, OneVsRestPredictor, TrainOptions, trainOneVsRest, TrainProgress } from './trainer';
+import {
+  bestF1Threshold, DEFAULT_TRAIN_OPTIONS, OneVsRestModel, OneVsRestPredictor, TrainOptions, trainingSplits, trainOneVsRest, TrainProgress,
+  untrainableGenres,
+} from './trainer';
 import type { BlendRecord } from '../../common/modelTypes';
 
 /** The heads blended with LightGBM by default, chosen by measurement on training rows (README, "The blend"). */
-export const DEFAULT_HEADS: readonly HeadName[] = ['linear', 'tfidf'];
+export const DEFAULT_HEADS: readonly HeadName[] = ['linear', 'tfidf', 'knn'];
 
 export interface BlendedFit {
   lgbm: OneVsRestModel;
@@ -15,22 +18,40 @@ export interface BlendedFit {
   blend: (BlendRecord & { thresholds: number[]; oofF1: number[] }) | null;
 }
 
-/** Fits LightGBM, then each head on LightGBM's folds, then chooses the blend on their out-of-fold probabilities. */
+/**
+ * Fits LightGBM (on its worker threads) and the heads (on this thread) at the same time, on the same out-of-fold
+ * splits, then chooses the blend on their out-of-fold probabilities.
+ */
 export async function fitBlended(data: HeadData, labels: Uint8Array[], genres: string[], heads: readonly HeadName[],
   options: Partial<TrainOptions>, onProgress: (p: TrainProgress) => void, signal?: AbortSignal): Promise<BlendedFit> {
-  const lgbm = await trainOneVsRest(data.X, data.nrow, data.layout.total, labels, genres, options, onProgress, signal);
-  if (heads.length === 0 || !lgbm.folds) return { lgbm, heads: [], blend: null };
-  const trained = lgbm.genres.map((g) => g.model !== null);
-  const fits: HeadFit[] = [];
-  try {
-    for (const name of heads) {
-      onProgress({ done: genres.length, total: genres.length, genre: `${name} head` });
-      fits.push(await fitHead(name, data, labels, trained, lgbm.folds, Number(lgbm.params.seed ?? 42), signal));
+  const opt = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stop.abort();
+  const lgbmRun = trainOneVsRest(data.X, data.nrow, data.layout.total, labels, genres, options, onProgress, stop.signal);
+  const positives = labels.map((col) => col.reduce((s, v) => s + v, 0));
+  const trained = untrainableGenres(genres, positives, data.nrow, opt.minPositives).map((r) => r === null);
+  const { folds } = trainingSplits(data.nrow, opt);
+  const headsRun = (async () => {
+    const fits: HeadFit[] = [];
+    try {
+      for (const name of heads) fits.push(await fitHead(name, data, labels, trained, folds, opt.seed, stop.signal));
+    } catch (e) {
+      fits.forEach((f) => f.model.dispose());
+      throw e;
     }
-  } catch (e) {
-    fits.forEach((f) => f.model.dispose());
-    throw e;
+    return fits;
+  })();
+  // Whichever fails first stops the other; both have finished before this returns or throws.
+  const [l, h] = await Promise.allSettled([lgbmRun.catch((e) => (stop.abort(), Promise.reject(e))), headsRun.catch((e) => (stop.abort(), Promise.reject(e)))]);
+  signal?.removeEventListener('abort', onAbort);
+  if (l.status === 'rejected' || h.status === 'rejected') {
+    if (h.status === 'fulfilled') h.value.forEach((f) => f.model.dispose());
+    throw l.status === 'rejected' ? l.reason : (h as PromiseRejectedResult).reason;
   }
+  const lgbm = l.value, fits = h.value;
+  if (fits.length === 0) return { lgbm, heads: [], blend: null };
   const lgbmOof = lgbm.genres.map((g) => g.oof ?? new Float32Array(data.nrow));
   const choice = chooseBlend([{ name: 'lightgbm', oof: lgbmOof }, ...fits.map((f) => ({ name: f.name, oof: f.oof }))], labels, trained);
   const components = [{ name: 'lightgbm' as const, weight: choice.weights[0] },

@@ -23,16 +23,17 @@ export interface TrainOptions {
 }
 
 /**
- * Chosen by measurement on the training split only (see README, "Choosing the defaults"): max_bin 63 with
- * feature_fraction 0.5 trains several times faster than LightGBM's defaults with equal or better F1.
+ * Chosen by measurement on an inner split of the training rows only (see README, "Choosing the defaults"): learning
+ * rate 0.1, 31 bins and 15 % of the features per tree, stopping after 15 rounds without progress, cost 40 % less CPU
+ * than 25 % of the features and 20 rounds, for 0.017 less micro-F1 alone, which the blend with the heads makes up.
  */
 export const DEFAULT_PARAMS: Params = {
   objective: 'binary',
   metric: 'binary_logloss',
-  learning_rate: 0.05,
+  learning_rate: 0.1,
   num_leaves: 15,
-  max_bin: 63,
-  feature_fraction: 0.5,
+  max_bin: 31,
+  feature_fraction: 0.15,
   lambda_l2: 1,
   force_col_wise: true,
   deterministic: true,
@@ -46,7 +47,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   validFraction: 0.15,
   folds: 3,
   maxRounds: 1000,
-  patience: 40,
+  patience: 15,
   minPositives: 10,
   params: {},
 };

@@ -50,6 +50,7 @@ export const optionCases: Case[] = [
   badValue('--workers', '0'), badValue('--workers', 'abc'), badValue('--workers', '100000'),
   badValue('--keep', '0'), badValue('--keep', 'abc'), badValue('--keep', '-2', 'prune'),
   badValue('--max-genres', '0'), badValue('--max-genres', '-3'),
+  badValue('--heads', 'svm'), badValue('--heads', 'linear,linear'), badValue('--heads', '../knn'),
   badValue('--image-encoder', 'evil'), badValue('--models', 'no/such/folder'), badValue('--model-url', 'file:///etc/passwd'),
   badValue('--text-encoder', 'bert'), badValue('--hub-url', 'file:///etc/passwd'), badValue('--hub-url', 'not a url'),
   badValue('--poster-base-url', 'javascript:alert(1)'),

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Case, CRASH, Ctx } from './case';
 import { cacheCases } from './cases-cache';
 import { dataCases } from './cases-data';
+import { headCases } from './cases-heads';
 import { modelCases } from './cases-models';
 import { optionCases } from './cases-options';
 import { posterCases } from './cases-posters';
@@ -107,7 +108,7 @@ async function main(): Promise<number> {
   const ctx: Ctx = { root, preload: writePreload(root), cache: path.join(root, 'cache'), seedStore: path.join(root, 'seed/.genre-lens'),
     posterModel: '', server: server.url, hits: server.hits };
   const only = process.env.HOSTILE_ONLY ? new RegExp(process.env.HOSTILE_ONLY, 'i') : null;
-  const cases = [...storeCases, ...posterCases, ...dataCases, ...optionCases, ...modelCases, ...cacheCases].filter((c) => !only || only.test(c.name));
+  const cases = [...storeCases, ...posterCases, ...dataCases, ...optionCases, ...modelCases, ...cacheCases, ...headCases].filter((c) => !only || only.test(c.name));
   const outcomes: Outcome[] = [];
   const report = (o: Outcome) => {
     outcomes.push(o);

@@ -20,7 +20,7 @@ export interface BlendChoice {
 
 /** Grid steps per unit for K components: the simplex grid has C(steps + K - 1, K - 1) points. */
 export function gridSteps(k: number): number {
-  return k <= 2 ? 20 : k === 3 ? 10 : 5;
+  return k <= 3 ? 20 : k === 4 ? 10 : 5;
 }
 
 /** Every weight vector of K non-negative multiples of 1/steps summing to 1, in lexicographic order. */
@@ -54,37 +54,39 @@ export function blendProba(probas: Float64Array[][], weights: readonly number[])
   });
 }
 
+/** Score bins of the weight search (the final thresholds are exact, from bestF1Threshold). */
+export const SEARCH_BINS = 4096;
+
 /**
- * True positives and predictions at the best-F1 cut of `scores` (the same cut as bestF1Threshold: only between distinct
- * scores, the first best from the top), by sorting packed keys: the float32 bits of a score in [0, 1] times 2^b plus
- * the row. `keys` is scratch of the rows' length.
+ * True positives and predictions at the best-F1 cut of `scores` (in [0, 1]) among the cuts between score bins
+ * [b/bins, (b+1)/bins): a counting pass instead of a sort, for scoring many weight vectors. `pos`/`all` are scratch.
  */
-export function bestCut(truth: Uint8Array, scores: Float32Array, keys: Float64Array): { tp: number; predicted: number; f1: number } {
-  const n = scores.length;
-  const shift = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
-  const bits = new Uint32Array(scores.buffer, scores.byteOffset, n);
+export function binnedCut(truth: Uint8Array, scores: Float64Array, pos: Int32Array, all: Int32Array): { tp: number; predicted: number; f1: number } {
+  const bins = pos.length;
+  pos.fill(0);
+  all.fill(0);
   let totalPos = 0;
-  for (let i = 0; i < n; i++) {
-    keys[i] = bits[i] * shift + i;
+  for (let i = 0; i < scores.length; i++) {
+    const b = Math.min(bins - 1, Math.floor(scores[i] * bins));
+    all[b]++;
+    pos[b] += truth[i];
     totalPos += truth[i];
   }
-  if (totalPos === 0) return { tp: 0, predicted: 0, f1: 0 };
-  keys.sort();
-  let tp = 0;
+  let tp = 0, predicted = 0;
   let best = { tp: 0, predicted: 0, f1: 0 };
-  for (let k = n - 1; k >= 0; k--) {
-    const row = keys[k] % shift;
-    tp += truth[row];
-    if (k > 0 && bits[keys[k - 1] % shift] === bits[row]) continue;
-    const predicted = n - k;
+  if (totalPos === 0) return best;
+  for (let b = bins - 1; b >= 0; b--) {
+    if (all[b] === 0) continue;
+    tp += pos[b];
+    predicted += all[b];
     const f1 = (2 * tp) / (predicted + totalPos);
     if (f1 > best.f1) best = { tp, predicted, f1 };
   }
   return best;
 }
 
-/** Clamped to [0, 1] (NaN → 0) and rounded to float32, the scores bestCut sorts. */
-function blendColumn(components: readonly BlendComponent[], g: number, weights: readonly number[], out: Float32Array): Float32Array {
+/** The blend of one genre's out-of-fold columns, clamped to [0, 1] (NaN → 0). */
+function blendColumn(components: readonly BlendComponent[], g: number, weights: readonly number[], out: Float64Array): Float64Array {
   out.fill(0);
   components.forEach((c, k) => {
     const w = weights[k];
@@ -113,14 +115,14 @@ export function chooseBlend(components: readonly BlendComponent[], labels: reado
   labels.forEach((l, g) => {
     if (!trained[g]) untrainedPos += l.reduce((s, v) => s + v, 0);
   });
-  const scratch = new Float32Array(n);
-  const keys = new Float64Array(n);
+  const scratch = new Float64Array(n);
+  const pos = new Int32Array(SEARCH_BINS), all = new Int32Array(SEARCH_BINS);
   let best: { weights: number[]; micro: number } | null = null;
   for (const weights of simplexGrid(components.length, gridSteps(components.length))) {
     let tp = 0, predicted = 0, positives = untrainedPos;
     for (let g = 0; g < G; g++) {
       if (!trained[g]) continue;
-      const cut = bestCut(labels[g], blendColumn(components, g, weights, scratch), keys);
+      const cut = binnedCut(labels[g], blendColumn(components, g, weights, scratch), pos, all);
       tp += cut.tp;
       predicted += cut.predicted;
       positives += labels[g].reduce((s, v) => s + v, 0);

@@ -1,7 +1,6 @@
-// The linear head: one small multi-label network over the concatenated embeddings (columns standardised with the
-// training rows' mean/std; linear, or one ReLU hidden layer; a sigmoid output per genre; BCE; Adam; seeded init and
-// batch order), trained with TF.js on the wasm backend; every tensor is disposed. The saved model is the fold networks
-// (their probabilities averaged), so no further fit is needed.
+// The linear head: one multi-label network over the concatenated embeddings (standardised columns; linear or one ReLU
+// layer; a sigmoid per genre; BCE; Adam; seeded init and batch order), trained with TF.js on wasm, every tensor
+// disposed. The saved model is the fold networks (probabilities averaged): no further fit.
 import type { Scalar, Tensor2D } from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { ensureWasmBackend } from '../encoders/tfWasm';
@@ -20,7 +19,7 @@ export interface LinearOptions {
 }
 
 /** Chosen by measurement on an inner split of the TMDB training rows (see the issue 11 report). */
-export const LINEAR_DEFAULTS: LinearOptions = { hidden: 0, epochs: 4, minSteps: 80, batchSize: 128, learningRate: 0.001 };
+export const LINEAR_DEFAULTS: LinearOptions = { hidden: 0, epochs: 4, minSteps: 40, batchSize: 128, learningRate: 0.001 };
 
 /** One trained network: standardisation and weights (row-major, input-major: W1[i * out + j]). */
 export interface Net {

@@ -73,7 +73,11 @@ export async function runPool(
         w.on('exit', (code) => code !== 0 && reject(new Error(`LightGBM worker exited with code ${code}`)));
         w.on('message', (msg: WorkerReply) => {
           if (msg.type === 'loaded') w.postMessage({ type: 'init', ...init } satisfies WorkerInit);
-          else if (msg.type === 'ready') dispatch(w);
+          // Two jobs queued per worker: it starts the next one at once even while this thread is busy (the fusion heads).
+          else if (msg.type === 'ready') {
+            dispatch(w);
+            dispatch(w);
+          }
           else if (msg.type === 'error') reject(new Error(`training label ${msg.label}: ${msg.message}`));
           else {
             results.set(msg.label, msg);

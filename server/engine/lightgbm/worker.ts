@@ -38,7 +38,8 @@ function prepare(lgb: LightGBM, init: WorkerInit): Prepared {
     const heldOutRows = Int32Array.from(heldOutList);
     const held = new Set(heldOutList);
     const trainRows = Int32Array.from({ length: init.nrow }, (_, i) => i).filter((r) => !held.has(r));
-    return { train: make(trainRows), trainRows, heldOut: rowsOf(X, ncol, heldOutRows), heldOutRows };
+    // Binned with the fitting set's bin boundaries (finding them is most of a Dataset's cost; they need no labels).
+    return { train: make(trainRows, fit), trainRows, heldOut: rowsOf(X, ncol, heldOutRows), heldOutRows };
   });
   return { fit, valid, fitRows, validRows, folds, ncol };
 }
