@@ -205,7 +205,7 @@ function render(report: Report | null, model: string | null): void {
     section('Encoders', encoderTable(report)),
     section('Classification report', el('p', { className: 'muted', text: 'Click a column to sort. Each genre has its own threshold, chosen on out-of-fold predictions of the training rows.' }), reportTable(report)),
     ...(report.components?.length ? [section('Components: each part alone and the blend', componentsTable(report.components))] : []),
-    section('Text vs poster: F1 per genre', ablationChart(report)),
+    section('Text vs poster (LightGBM alone): F1 per genre', ablationChart(report)),
     section('Confusion matrices (rows: actual, columns: predicted)', confusionGrid(report)),
     section('Precision–recall per genre (dot: chosen threshold)', prCurves(report)),
     section('Genre co-occurrence in the training rows', cooccurrenceChart(report)),

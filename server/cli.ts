@@ -188,10 +188,10 @@ export function buildProgram(): Command {
       out.write(componentsText(report));
       const names = Object.keys(report.ablation) as (keyof typeof report.ablation)[];
       if (names.length > 1) {
-        out.write('\nmodality      micro-F1  macro-F1  samples-F1\n');
+        out.write('\nmodality (LightGBM alone)  micro-F1  macro-F1  samples-F1\n');
         for (const k of names) {
           const a = report.ablation[k];
-          if (a) out.write(`${k.padEnd(12)}  ${a.micro.f1.toFixed(3).padStart(8)}  ${a.macro.f1.toFixed(3).padStart(8)}  ${a.samples.f1.toFixed(3).padStart(10)}\n`);
+          if (a) out.write(`${k.padEnd(24)}  ${a.micro.f1.toFixed(3).padStart(8)}  ${a.macro.f1.toFixed(3).padStart(8)}  ${a.samples.f1.toFixed(3).padStart(10)}\n`);
         }
       }
       const status = report.ablationStatus ?? 'done';

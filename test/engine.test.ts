@@ -96,7 +96,7 @@ test('a training run uses every poster form, warns with file:line:column, and sa
   assert.ok(!warnings.some((w) => /m02\.png|m04\.png|m05\.png/.test(w)), 'URL, TMDB and absolute posters load');
   // 3 empty poster cells + missing.png + broken + unreachable.
   assert.equal(first.report.run.posters.missingTrain + first.report.run.posters.missingEval, 6);
-  assert.deepEqual([...phases], ['reading', 'loading encoders', 'encoding text', 'encoding posters', 'training', 'evaluating', 'saving']);
+  assert.deepEqual([...phases], ['reading', 'loading encoders', 'encoding text', 'encoding posters', 'training', 'evaluating', 'saving', 'saved', 'comparing']);
   const dir = first.modelDir;
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
   assert.equal(manifest.genres.length, 8);
@@ -107,6 +107,11 @@ test('a training run uses every poster form, warns with file:line:column, and sa
   for (const g of manifest.genres) assert.ok(fs.existsSync(path.join(dir, g.booster)), g.booster);
   const report = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
   assert.deepEqual(Object.keys(report.ablation).sort(), ['both', 'poster', 'text']);
+  assert.equal(report.ablationStatus, 'done');
+  // Each component scored alone, then the blend, whose scores are the model's own.
+  assert.deepEqual(report.components.map((c: { name: string }) => c.name), ['lightgbm', 'linear', 'tfidf', 'knn', 'blend']);
+  assert.deepEqual(report.components[4].micro, report.metrics.micro);
+  assert.equal(manifest.blend.components.reduce((s: number, c: { weight: number }) => s + c.weight, 0).toFixed(6), '1.000000');
   assert.equal(report.metrics.confusion.length, 8);
   assert.equal(report.cooccurrence.length, 8);
   assert.equal(report.prCurves.length, 8);

@@ -144,7 +144,7 @@ test('thresholds are the F1-optimal cuts of the out-of-fold predictions, far fro
   const X = Float32Array.from({ length: n * d }, () => rand());
   const labels = [0.3, 0.4].map((p) => Uint8Array.from({ length: n }, () => (rand() < p ? 1 : 0)));
   const model = await trainOneVsRest(X, n, d, labels, ['A', 'B'], { seed: 1, workers: 2, maxRounds: 200, patience: 200,
-    params: { learning_rate: 0.5, num_leaves: 63, min_data_in_leaf: 2, feature_fraction: 1 } });
+    params: { learning_rate: 0.5, num_leaves: 63, min_data_in_leaf: 2, feature_fraction: 1, max_bin: 255, lambda_l2: 0 } });
   const predictor = await OneVsRestPredictor.load(model);
   const inSample = predictor.predictProba(X, n); // the final boosters' predictions on their own training rows
   predictor.dispose();

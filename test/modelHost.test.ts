@@ -193,7 +193,7 @@ test('the served model folder replaced in place (train --out <it> --overwrite) i
     await host.start();
     assert.equal(host.model?.dir, first);
     const files: Record<string, string> = {};
-    for (const name of ['manifest.json', 'report.json', ...fs.readdirSync(path.join(first, 'boosters')).map((b) => `boosters/${b}`)]) {
+    for (const name of ['manifest.json', 'report.json', ...['boosters', 'heads'].flatMap((d) => fs.readdirSync(path.join(first, d)).map((b) => `${d}/${b}`))]) {
       files[name] = fs.readFileSync(path.join(first, name), 'utf8');
     }
     const manifest = JSON.parse(files['manifest.json']) as { genres: { threshold: number }[] };

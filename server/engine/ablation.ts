@@ -26,6 +26,8 @@ export interface Fitted {
   metrics: MultiLabelReport;
   /** Each component scored alone and the blend, when the model blends heads. */
   components?: ComponentEntry[];
+  /** LightGBM alone on these features (= `metrics` without heads): what the modality comparison compares. */
+  lgbmMetrics: MultiLabelReport;
 }
 
 export interface FitOptions {
@@ -57,11 +59,12 @@ export async function fitModel(train: HeadData, evalData: HeadData, labels: Uint
     const score = (proba: Float64Array[], at: readonly number[]) => evaluate(evalTruth, toRows(predictor.decide(proba, at), evalData.nrow), genres);
     const proba = await predictor.predictProba(evalData);
     const metrics = score(proba, thresholds);
-    if (!fit.blend) return { model: fit.lgbm, thresholds, proba, metrics };
+    if (!fit.blend) return { model: fit.lgbm, thresholds, proba, metrics, lgbmMetrics: metrics };
     const parts = await predictor.components(evalData);
     const own = [fit.lgbm.genres.map((g) => g.threshold), ...fit.heads.map((h) => headThresholds(h, labels, trained))];
-    const components = [...fit.blend.components.map((c, i) => entry(c.name, c.weight, score(parts[i], own[i]))), entry('blend', 1, metrics)];
-    return { model: fit.lgbm, blended: fit, headFiles, thresholds, proba, metrics, components };
+    const alone = parts.map((p, i) => score(p, own[i]));
+    const components = [...fit.blend.components.map((c, i) => entry(c.name, c.weight, alone[i])), entry('blend', 1, metrics)];
+    return { model: fit.lgbm, blended: fit, headFiles, thresholds, proba, metrics, components, lgbmMetrics: alone[0] };
   } finally {
     predictor.dispose();
   }

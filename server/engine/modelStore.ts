@@ -241,8 +241,11 @@ export function selectModel(store: string, modelDir: string): string {
       const text = loaded.model.genres[i].model;
       if (g.booster && text) files[g.booster] = text;
     });
+    // The heads as validated, written back in their own (deterministic) form.
+    for (const h of loaded.heads) for (const [rel, content] of Object.entries(h.files())) files[`heads/${rel}`] = content;
     writeDirAtomic(path.join(store, 'models', name), files);
   }
+  loaded.heads.forEach((h) => h.dispose());
   writePointer(store, `models/${name}`, [...(pointerOf(store)?.pinned ?? []), `models/${name}`]);
   return path.join(store, 'models', name);
 }

@@ -85,7 +85,8 @@ export function buildModelFiles(f: RunFacts): { manifest: Manifest; report: Repo
     run: { createdAt: f.createdAt, dataset: manifest.dataset, evaluation, encoders: manifest.encoders, seed: f.seed,
       trainingSeconds: manifest.trainingSeconds, warnings: manifest.warnings, posters },
     genres, thresholds: genreEntries.map((g) => g.threshold), metrics: main.metrics,
-    ablation: Object.fromEntries([...f.results].map(([k, v]) => [k, ablationEntry(v.metrics)])) as Report['ablation'],
+    // LightGBM alone on each set of features, so the comparison is of modalities, not of models.
+    ablation: Object.fromEntries([...f.results].map(([k, v]) => [k, ablationEntry(v.lgbmMetrics)])) as Report['ablation'],
     ablationStatus: f.ablationStatus,
     ...(main.components ? { components: main.components } : {}),
     cooccurrence: cooccurrence(f.labels, trained, trainRows.length),
