@@ -8,7 +8,7 @@ import {
 } from './trainer';
 import type { BlendRecord } from '../../common/modelTypes';
 
-/** The heads blended with LightGBM by default, chosen by measurement on training rows (README, "The blend"). */
+/** The heads blended with LightGBM by default, chosen by measurement on training rows (README, "Choosing the defaults"). */
 export const DEFAULT_HEADS: readonly HeadName[] = ['linear', 'tfidf', 'knn'];
 
 export interface BlendedFit {

@@ -12,7 +12,8 @@ const STORE = 'cache/embeddings/embeddings.mdb';
 const train = (_c: Ctx, d: string) => ['train', 'data.csv', '--image-encoder', 'none', '--no-ablation', '--no-progress', '--cache', path.join(d, 'cache')];
 const cacheCmd = (...a: string[]) => (_c: Ctx, d: string) => ['cache', ...a, '--cache', path.join(d, 'cache')];
 /** The run may add a model, the store's own files and encoder files in the case's cache. */
-const TRAINED = { ...POINTER_MAY_CHANGE, mayAppear: (rel: string) => NEW_MODEL(rel) || rel.startsWith('cache/') };
+const TRAINED = { ...POINTER_MAY_CHANGE,
+  mayAppear: (rel: string) => NEW_MODEL(rel) || rel === '.genre-lens' || rel.startsWith('.genre-lens/') || rel.startsWith('cache/') };
 const BYPASSED = /embedding cache not used/;
 
 /** A case folder with the dataset and the cache's embeddings folder; `store` is made by `make`. */
@@ -76,7 +77,7 @@ export const cacheCases: Case[] = [
   { name: 'a tiny GENRE_LENS_CACHE_MAX_MB evicts and still trains', files: setup(() => undefined), args: train, env: { GENRE_LENS_CACHE_MAX_MB: '0.02' },
     code: 0, rules: TRAINED, store: false },
   { name: 'cache info on a garbage store says it is not usable', files: setup((f) => write(path.dirname(f), 'embeddings.mdb', 'garbage\n')),
-    args: cacheCmd('info'), code: 0, message: /not usable[^\n]*not an LMDB file/, store: false },
+    args: cacheCmd('info'), code: 0, message: /not usable[^\n]*(not an LMDB file|damaged|truncated)/, store: false },
   { name: 'cache clear leaves a folder named like the store and the user\'s files', files: setup((f, d) => {
     fs.mkdirSync(f);
     write(d, 'cache/embeddings/notes.txt', 'mine\n');

@@ -49,9 +49,9 @@ export const headCases: Case[] = [
     tinyCsv(d);
     editJson(head(d), (v) => {
       const nets = v.nets as Record<string, string>[];
-      const b = Buffer.from(nets[0].b2, 'base64');
+      const b = Buffer.from(nets[0].W1, 'base64');
       b.writeFloatLE(NaN, 0);
-      nets[0].b2 = b.toString('base64');
+      nets[0].W1 = b.toString('base64');
     });
   }, args: predict, code: 1, message: HEAD },
   { name: 'blend weights not summing to 1', files: (d) => void (tinyCsv(d), editJson(manifestOf(d), (m) => {
