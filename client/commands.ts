@@ -171,7 +171,8 @@ async function clearEmbeddingCache(daemon: Daemon, log: vscode.LogOutputChannel)
   r.left.forEach((x) => log.warn(`left ${x.file}: ${x.why}`));
   const mb = (r.removed.reduce((n, x) => n + x.bytes, 0) / 1e6).toFixed(1);
   if (r.left.length) throw new Error(`embedding cache cleared (${mb} MB), but ${r.left.length} file(s) in ${r.dir} were left: ${r.left[0].file}: ${r.left[0].why}`);
-  void vscode.window.showInformationMessage(r.removed.length ? `Genre Lens: embedding cache cleared (${mb} MB); the next run encodes again.`
+  if (r.emptied) log.info(`emptied ${r.emptied}`);
+  void vscode.window.showInformationMessage(r.removed.length || r.emptied ? `Genre Lens: embedding cache cleared; the next run encodes again.`
     : 'Genre Lens: the embedding cache was already empty.');
 }
 

@@ -165,6 +165,8 @@ export interface ClearEmbeddingCacheResult {
   /** The embeddings folder. */
   dir: string;
   removed: { file: string; bytes: number }[];
+  /** The store file emptied in place (kept: other processes may have it open; LMDB reuses its space), or null. */
+  emptied: string | null;
   /** Files with the cache's names left in place (not regular files), and why. */
   left: { file: string; why: string }[];
 }

@@ -28,7 +28,7 @@ function infoText(i: CacheInfo): string {
 }
 
 export function addCacheCommand(program: Command): void {
-  const cache = program.command('cache').description('the embedding cache: `info` shows what it holds, `clear` removes it');
+  const cache = program.command('cache').description('the embedding cache: `info` shows what it holds, `clear` empties it');
   const common = (cmd: Command) => cmd
     .option('--cache <dir>', 'cache folder (default: $GENRE_LENS_CACHE or ~/.cache/genre-lens)')
     .option('--json', 'print one JSON object on stdout');
@@ -37,14 +37,15 @@ export function addCacheCommand(program: Command): void {
       const i = cacheInfo(f.cache);
       process.stdout.write(f.json ? JSON.stringify(i, null, 2) + '\n' : infoText(i));
     });
-  common(cache.command('clear').description('remove the embedding cache\'s files (only those), and old .bin cache files'))
+  common(cache.command('clear').description('empty the embedding cache (a damaged one is removed), and remove old .bin cache files'))
     .action(async (f: { cache?: string; json?: boolean }) => {
       const r = await clearCache(f.cache);
       if (f.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       else {
+        if (r.emptied) process.stdout.write(`emptied ${r.emptied} (the file stays: LMDB reuses its space, and running processes may have it open)\n`);
         for (const x of r.removed) process.stdout.write(`removed ${x.file} (${mb(x.bytes)})\n`);
         for (const x of r.left) process.stdout.write(`left ${x.file}: ${x.why}\n`);
-        if (!r.removed.length && !r.left.length) process.stdout.write(`Nothing to remove in ${r.dir}.\n`);
+        if (!r.removed.length && !r.left.length && !r.emptied) process.stdout.write(`Nothing to remove in ${r.dir}.\n`);
         else if (!r.left.length) process.stdout.write(`Embedding cache cleared (${mb(r.removed.reduce((n, x) => n + x.bytes, 0))}).\n`);
       }
       if (r.left.length) throw new Error(`${r.left.length} file(s) with the cache's names were left in ${r.dir} (see above)`);

@@ -272,7 +272,7 @@ if (process.env.H2_STORE_CHILD) {
     assert.equal(await run(cacheDir), 0, 'rewritten with good values');
   });
 
-  test('cache info counts entries per encoder; cache clear removes only the store\'s files and old .bin files', async () => {
+  test('cache info counts entries per encoder; cache clear empties the store in place and removes only old .bin files', async () => {
     const cacheDir = newDir();
     const c = countingEncoders();
     await new FeatureExtractor(c.encoders, cacheDir).extract(dataset(cacheDir, [{ text: 'x' }, { text: 'y' }, { text: 'x' }]));
@@ -285,9 +285,13 @@ if (process.env.H2_STORE_CHILD) {
     assert.deepEqual(info.encoders.map((e) => [e.kind, e.id, e.entries]), [['text', 'stub-text', 3]]);
     assert.deepEqual(info.legacy.map((l) => path.basename(l.file)), [`text-use-lite-${'a'.repeat(24)}.bin`]);
     const r = await clearCache(cacheDir);
-    assert.deepEqual(r.removed.map((x) => path.basename(x.file)).sort(), [STORE_FILE, LOCK_FILE, `text-use-lite-${'a'.repeat(24)}.bin`].sort());
-    assert.deepEqual(fs.readdirSync(emb).sort(), [`image-x-${'b'.repeat(24)}.bin`, 'notes.txt']);
-    assert.equal(cacheInfo(cacheDir).state, 'absent');
+    // The store stays (other processes may have it open) but holds nothing; the old .bin file is removed.
+    assert.equal(r.emptied, path.join(emb, STORE_FILE));
+    assert.deepEqual(r.removed.map((x) => path.basename(x.file)), [`text-use-lite-${'a'.repeat(24)}.bin`]);
+    assert.deepEqual(fs.readdirSync(emb).sort(), [`image-x-${'b'.repeat(24)}.bin`, STORE_FILE, LOCK_FILE, 'notes.txt'].sort());
+    const after = cacheInfo(cacheDir);
+    assert.equal(after.state, 'ok');
+    assert.equal(after.state === 'ok' ? after.entries : -1, 0);
     const again = countingEncoders();
     await new FeatureExtractor(again.encoders, cacheDir).extract(dataset(cacheDir, [{ text: 'x' }]));
     assert.equal(again.texts.length, 1, 'a cleared store starts empty');

@@ -52,17 +52,8 @@ async function train(): Promise<void> {
   const warnings: string[] = [];
   const result = await trainRun({ ...engineOptionsOf(config, opt('--cache') as string), store: opt('--store'), ablation,
     lockedBy: 'npm run bench', onProgress, onWarning: (m) => warnings.push(m) });
-  // Should trainRun hand back the comparison as a promise (model served first), the run ends when it settles; should
-  // the comparison go on after trainRun resolved, the run ends with its last 'comparing' event.
-  for (const v of Object.values(result)) if (v && typeof (v as Promise<unknown>).then === 'function') await v;
+  // trainRun resolves once the comparison that follows 'saved' has landed in report.json (or was skipped).
   const resolvedMs = performance.now() - t0;
-  const comparing = () => {
-    const e = events[events.length - 1];
-    if (!ablation || !e) return false;
-    if (e.phase === 'saved') return performance.now() - t0 - resolvedMs < 30_000; // a comparison may be about to start
-    return e.phase === 'comparing' && (e.done ?? 0) < (e.total ?? 0);
-  };
-  while (comparing() && performance.now() - t0 - resolvedMs < 30 * 60_000) await new Promise((r) => setTimeout(r, 200));
   const endMs = Math.max(resolvedMs, events.length ? events[events.length - 1].t : 0);
   rss.stop();
 

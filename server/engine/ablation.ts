@@ -86,6 +86,8 @@ export async function fitComparison(trainF: Features, evalF: Features, layout: F
     };
     results.set(v.name, await fitModel(sub(trainF), sub(evalF), labels, genres, evalTruth, { ...o, heads: [], progress: onProgress }));
     done = base + genres.length;
+    // Untrained genres are no jobs: the variant's last event says it is complete.
+    o.progress({ phase: 'comparing', done, total, detail: `${v.name}: done` });
   }
   return results;
 }

@@ -6,6 +6,7 @@ import {
   bestF1Threshold, DEFAULT_TRAIN_OPTIONS, OneVsRestModel, OneVsRestPredictor, TrainOptions, trainingSplits, trainOneVsRest, TrainProgress,
   untrainableGenres,
 } from './trainer';
+import { TrainingCancelled } from './lightgbm/pool';
 import type { BlendRecord } from '../../common/modelTypes';
 
 /** The heads blended with LightGBM by default, chosen by measurement on training rows (README, "Choosing the defaults"). */
@@ -26,9 +27,9 @@ export async function fitBlended(data: HeadData, labels: Uint8Array[], genres: s
   options: Partial<TrainOptions>, onProgress: (p: TrainProgress) => void, signal?: AbortSignal): Promise<BlendedFit> {
   const opt = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   const stop = new AbortController();
-  const onAbort = () => stop.abort();
+  const onAbort = () => stop.abort(new TrainingCancelled());
   signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) stop.abort();
+  if (signal?.aborted) onAbort();
   const lgbmRun = trainOneVsRest(data.X, data.nrow, data.layout.total, labels, genres, options, onProgress, stop.signal);
   const positives = labels.map((col) => col.reduce((s, v) => s + v, 0));
   const trained = untrainableGenres(genres, positives, data.nrow, opt.minPositives).map((r) => r === null);

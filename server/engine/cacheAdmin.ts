@@ -99,27 +99,34 @@ export function cacheInfo(cacheDir?: string): CacheInfo {
 export interface ClearResult {
   dir: string;
   removed: { file: string; bytes: number }[];
+  /** The store file emptied in place, or null (then it was removed when there was one). */
+  emptied: string | null;
   /** Files with the store's names that were not removed, and why (not regular files: someone else's). */
   left: { file: string; why: string }[];
 }
 
 /**
- * Empties the store (processes using it see it empty at once), closes it in this process and removes its file, its lock
- * file and old `.bin` files. Only regular files with those names are removed.
+ * Empties the store (processes using it see it empty at once) and removes old `.bin` files; a store that cannot be
+ * emptied (damaged) is removed with its lock file. Only regular files with those names are removed.
  */
 export async function clearCache(cacheDir?: string): Promise<ClearResult> {
   const dir = embeddingsDir(cacheDir);
-  const out: ClearResult = { dir, removed: [], left: [] };
+  const out: ClearResult = { dir, removed: [], emptied: null, left: [] };
   if (fs.lstatSync(path.join(dir, STORE_FILE), { throwIfNoEntry: false }) && !storeProblem(dir)) {
     const store = EmbeddingStore.at(dir);
     try {
       store.clearAll();
+      out.emptied = path.join(dir, STORE_FILE);
     } catch {
       // removed below all the same
     }
   }
   await EmbeddingStore.closeAt(dir);
-  const candidates = [path.join(dir, STORE_FILE), path.join(dir, LOCK_FILE), ...legacyFiles(dir).map((l) => l.file)];
+  // An emptied store stays: other threads and processes may have it open (lmdb-js shares one environment per process),
+  // and removing an LMDB file or its lock file in use splits them from each other. Only a store that could not be
+  // emptied (damaged) is removed.
+  const store = out.emptied ? [] : [path.join(dir, STORE_FILE), path.join(dir, LOCK_FILE)];
+  const candidates = [...store, ...legacyFiles(dir).map((l) => l.file)];
   for (const file of candidates) {
     const s = fs.lstatSync(file, { throwIfNoEntry: false });
     if (!s) continue;

@@ -86,6 +86,9 @@ export interface Features {
 
 type Encoded = { vector: Float32Array; missing: boolean; reason: string | null };
 
+/** Decoding failures that say nothing about the poster's bytes. */
+const TRANSIENT_FAILURE = /memory|bad_alloc|ENOMEM|EMFILE|ENFILE|EAGAIN|timed? ?out|abort/i;
+
 export class FeatureExtractor {
   readonly layout: FeatureLayout;
   private readonly textCache: EmbeddingCache;
@@ -200,7 +203,8 @@ export class FeatureExtractor {
           ? { vector: new Float32Array(0), missing: true, reason: res.reasons[k] ?? 'undecodable image' }
           : { vector: res.vectors[k], missing: false, reason: null } }));
         fresh.forEach(({ key, value }) => known.set(key, value));
-        cache.putMany(fresh);
+        // A failure of the machine (memory, file handles), not of the bytes, is not remembered: the next run tries again.
+        cache.putMany(fresh.filter(({ value }) => !(value.missing && TRANSIENT_FAILURE.test(value.reason ?? ''))));
       }
       loaded.forEach((l, j) => {
         out[i + j] = (l.data && known.get(l.key)) || { vector: new Float32Array(0), missing: true, reason: l.reason };

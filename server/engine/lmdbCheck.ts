@@ -112,7 +112,20 @@ function metaOf(b: Buffer, ps: number | null) {
   return { pageSize, free: dbRecord(b, 0x30), main: dbRecord(b, 0x60), lastPg: u64(b, 0x90), txnid: u64(b, 0x98) };
 }
 
-/** Why `file` is not a sound LMDB file, or null (also when it is absent or empty: LMDB creates it). Never throws. */
+/** The newest meta page of an LMDB file, or why the headers are not LMDB's. */
+function newestMeta(fd: number): ReturnType<typeof metaOf> | string {
+  const m0 = metaOf(readAt(fd, 0, 0xa0), null);
+  if (!m0 || ![512, 1024, 2048, 4096, 8192, 16384, 32768, 65536].includes(m0.pageSize)) return 'is not an LMDB file (bad header)';
+  const m1 = metaOf(readAt(fd, m0.pageSize, 0xa0), m0.pageSize);
+  if (!m1) return 'is not an LMDB file (bad second header)';
+  return m1.txnid > m0.txnid ? m1 : m0;
+}
+
+/**
+ * Why `file` is not a sound LMDB file, or null (also when it is absent or empty: LMDB creates it). Never throws.
+ * Another process may commit while the tree is walked (reusing pages the walk is reading): damage is only reported
+ * when the newest transaction is still the one walked, else the walk starts again (a few times).
+ */
 export function lmdbFileProblem(file: string): string | null {
   let fd: number;
   try {
@@ -124,20 +137,24 @@ export function lmdbFileProblem(file: string): string | null {
   try {
     if (!fs.fstatSync(fd).isFile()) return 'is not a regular file';
     if (fs.fstatSync(fd).size === 0) return null;
-    const first = readAt(fd, 0, 0xa0);
-    const m0 = metaOf(first, null);
-    if (!m0 || ![512, 1024, 2048, 4096, 8192, 16384, 32768, 65536].includes(m0.pageSize)) return 'is not an LMDB file (bad header)';
-    const m1 = metaOf(readAt(fd, m0.pageSize, 0xa0), m0.pageSize);
-    if (!m1) return 'is not an LMDB file (bad second header)';
-    const meta = m1.txnid > m0.txnid ? m1 : m0;
-    const size = fs.fstatSync(fd).size; // after the headers: a writer only appends pages before it writes a header
-    if (!Number.isSafeInteger(meta.lastPg) || (meta.lastPg + 1) * meta.pageSize > size) {
-      return `is truncated: ${size} bytes, its header needs ${(meta.lastPg + 1) * meta.pageSize}`;
+    for (let attempt = 0; ; attempt++) {
+      const meta = newestMeta(fd);
+      if (typeof meta === 'string' || meta === null) return meta ?? 'is not an LMDB file (bad header)';
+      const size = fs.fstatSync(fd).size; // after the headers: a writer only appends pages before it writes a header
+      if (!Number.isSafeInteger(meta.lastPg) || (meta.lastPg + 1) * meta.pageSize > size) {
+        return `is truncated: ${size} bytes, its header needs ${(meta.lastPg + 1) * meta.pageSize}`;
+      }
+      try {
+        const walk = new Walker(fd, meta.pageSize, meta.lastPg);
+        walk.tree(meta.free, 'free');
+        walk.tree(meta.main, 'main');
+        return null;
+      } catch (e) {
+        const now = newestMeta(fd);
+        const moved = typeof now === 'object' && now !== null && now.txnid !== meta.txnid;
+        if (!(e instanceof Corrupt) || !moved || attempt >= 4) throw e;
+      }
     }
-    const walk = new Walker(fd, meta.pageSize, meta.lastPg);
-    walk.tree(meta.free, 'free');
-    walk.tree(meta.main, 'main');
-    return null;
   } catch (e) {
     return e instanceof Corrupt ? `is damaged: ${e.message}` : `cannot be checked (${(e as Error).message})`;
   } finally {

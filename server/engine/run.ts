@@ -2,6 +2,7 @@
 // rows (trainingRows.ts), encode them (trainFeatures.ts), fit the blended model (ablation.ts), save the model folder
 // built by reportBuild.ts ('saved': it can be served), then fit the modality comparison and rewrite its report.json.
 // Re-exports prediction (predict.ts) and what the CLI, daemon and tests use.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EngineOptions, RunProgress } from './engineOptions';
 import { Fitted, fitComparison, fitModel, Variant } from './ablation';
@@ -114,6 +115,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     let { report } = build(compare ? 'pending' : 'skipped');
 
     progress({ phase: 'saving' });
+    // A cancel sent while the files were built (synchronous work) is only seen after a turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
     options.signal?.throwIfAborted();
     let modelDir: string;
     if (store) {
@@ -132,7 +135,13 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         if (status === 'failed') warn(`the text-only / poster-only comparison failed (${e instanceof Error ? e.message : String(e)}); the model is saved without it`);
       }
       report = build(status).report;
-      writeFileAtomic(path.join(modelDir, 'report.json'), JSON.stringify(report) + '\n');
+      // The model is saved and served: a report that cannot be rewritten (its folder pruned or removed meanwhile) is a warning.
+      try {
+        if (!fs.existsSync(path.join(modelDir, 'manifest.json'))) throw new Error('the model folder is gone');
+        writeFileAtomic(path.join(modelDir, 'report.json'), JSON.stringify(report) + '\n');
+      } catch (e) {
+        warn(`${path.join(modelDir, 'report.json')}: the comparison could not be saved (${e instanceof Error ? e.message : String(e)})`);
+      }
     }
     return { modelDir, manifest, report, warnings };
   } finally {

@@ -45,54 +45,57 @@ function quantize(X: Float32Array, nrow: number, layout: FeatureLayout, imageWei
  * For each query row, the similarity-weighted vote of its k nearest stored rows among those `allowed` (all when
  * omitted): genre-major probabilities. Similarities are int8 dot products (exact in float32), computed with TF.js.
  */
-async function vote(queries: Int8Array, nq: number, stored: Int8Array, ns: number, dim: number, labels: Uint8Array, G: number,
+async function vote(queries: Int8Array, nq: number, S: Tensor2D, ns: number, dim: number, labels: Uint8Array, G: number,
   trained: readonly boolean[], opt: KnnOptions, allowed?: (query: number, row: number) => boolean): Promise<Float64Array[]> {
   const tf = await ensureWasmBackend();
   const out = Array.from({ length: G }, () => new Float64Array(nq));
   const k = Math.min(opt.k, ns);
   const scale = 1 / (127 * 127);
-  const S = tf.tensor2d(Float32Array.from(stored), [ns, dim]);
   const topSim = new Float64Array(k), topRow = new Int32Array(k);
-  try {
-    for (let b = 0; b < nq; b += BLOCK) {
-      const e = Math.min(nq, b + BLOCK);
-      const sims = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(queries.subarray(b * dim, e * dim)), [e - b, dim]), S, false, true) as Tensor2D);
-      const s = sims.dataSync() as Float32Array;
-      sims.dispose();
-      for (let qi = b; qi < e; qi++) {
-        let count = 0;
-        const o = (qi - b) * ns;
-        for (let r = 0; r < ns; r++) {
-          if (allowed && !allowed(qi, r)) continue;
-          const v = s[o + r];
-          if (count === k && v <= topSim[k - 1]) continue; // ties keep the lower row index
-          let p = count < k ? count++ : k - 1;
-          while (p > 0 && topSim[p - 1] < v) {
-            topSim[p] = topSim[p - 1];
-            topRow[p] = topRow[p - 1];
-            p--;
-          }
-          topSim[p] = v;
-          topRow[p] = r;
+  for (let b = 0; b < nq; b += BLOCK) {
+    const e = Math.min(nq, b + BLOCK);
+    const sims = tf.tidy(() => tf.matMul(tf.tensor2d(Float32Array.from(queries.subarray(b * dim, e * dim)), [e - b, dim]), S, false, true) as Tensor2D);
+    const s = sims.dataSync() as Float32Array;
+    sims.dispose();
+    for (let qi = b; qi < e; qi++) {
+      let count = 0;
+      const o = (qi - b) * ns;
+      for (let r = 0; r < ns; r++) {
+        if (allowed && !allowed(qi, r)) continue;
+        const v = s[o + r];
+        if (count === k && v <= topSim[k - 1]) continue; // ties keep the lower row index
+        let p = count < k ? count++ : k - 1;
+        while (p > 0 && topSim[p - 1] < v) {
+          topSim[p] = topSim[p - 1];
+          topRow[p] = topRow[p - 1];
+          p--;
         }
-        let total = 0;
-        const acc = new Float64Array(G);
-        for (let t = 0; t < count; t++) {
-          const w = Math.pow(Math.max(0, topSim[t] * scale), opt.power) + 1e-12;
-          total += w;
-          for (let g = 0; g < G; g++) acc[g] += w * labels[topRow[t] * G + g];
-        }
-        for (let g = 0; g < G; g++) out[g][qi] = trained[g] && total > 0 ? acc[g] / total : 0;
+        topSim[p] = v;
+        topRow[p] = r;
       }
+      let total = 0;
+      const acc = new Float64Array(G);
+      for (let t = 0; t < count; t++) {
+        const w = Math.pow(Math.max(0, topSim[t] * scale), opt.power) + 1e-12;
+        total += w;
+        for (let g = 0; g < G; g++) acc[g] += w * labels[topRow[t] * G + g];
+      }
+      for (let g = 0; g < G; g++) out[g][qi] = trained[g] && total > 0 ? acc[g] / total : 0;
     }
-  } finally {
-    S.dispose();
   }
   return out;
 }
 
+/** The stored rows as a float32 tensor (int8 values, exact). */
+async function storedTensor(stored: Int8Array, ns: number, dim: number): Promise<Tensor2D> {
+  const tf = await ensureWasmBackend();
+  return tf.tensor2d(Float32Array.from(stored), [ns, dim]);
+}
+
 class KnnModel implements HeadModel {
   readonly name = 'knn' as const;
+  /** The stored rows on the tfjs backend, made on the first prediction (not per hover) and freed by dispose(). */
+  private tensor: Promise<Tensor2D> | null = null;
   constructor(private readonly q: Int8Array, private readonly labels: Uint8Array, private readonly nrow: number, private readonly dim: number,
     private readonly numFeatures: number, private readonly trained: boolean[], private readonly opt: KnnOptions) {}
 
@@ -100,7 +103,8 @@ class KnnModel implements HeadModel {
     if (d.layout.total !== this.numFeatures) throw new RangeError(`knn head: ${d.layout.total} features, model has ${this.numFeatures}`);
     const { q, dim } = quantize(d.X, d.nrow, d.layout, this.opt.imageWeight);
     if (dim !== this.dim) throw new RangeError(`knn head: the rows' embeddings have ${dim} dimensions, the model's ${this.dim}`);
-    return vote(q, d.nrow, this.q, this.nrow, this.dim, this.labels, this.trained.length, this.trained, this.opt);
+    this.tensor ??= storedTensor(this.q, this.nrow, this.dim);
+    return vote(q, d.nrow, await this.tensor, this.nrow, this.dim, this.labels, this.trained.length, this.trained, this.opt);
   }
 
   files(): Record<string, string> {
@@ -110,7 +114,10 @@ class KnnModel implements HeadModel {
       labels: Buffer.from(this.labels).toString('base64') }) };
   }
 
-  dispose(): void {}
+  dispose(): void {
+    void this.tensor?.then((t) => t.dispose(), () => undefined);
+    this.tensor = null;
+  }
 }
 
 export async function fitKnn(data: HeadData, labels: Uint8Array[], trained: boolean[], folds: number[][], _seed: number,
@@ -121,7 +128,13 @@ export async function fitKnn(data: HeadData, labels: Uint8Array[], trained: bool
   const rowLabels = new Uint8Array(n * G);
   for (let g = 0; g < G; g++) for (let i = 0; i < n; i++) rowLabels[i * G + g] = labels[g][i];
   if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
-  const proba = await vote(q, n, q, n, dim, rowLabels, G, trained, opt, (qi, r) => foldOf[qi] !== foldOf[r]);
+  const S = await storedTensor(q, n, dim);
+  let proba: Float64Array[];
+  try {
+    proba = await vote(q, n, S, n, dim, rowLabels, G, trained, opt, (qi, r) => foldOf[qi] !== foldOf[r]);
+  } finally {
+    S.dispose();
+  }
   const oof = proba.map((p) => Float32Array.from(p));
   return { name: 'knn', oof, model: new KnnModel(q, rowLabels, n, dim, data.layout.total, trained.slice(), opt) };
 }

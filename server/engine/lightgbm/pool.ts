@@ -60,11 +60,15 @@ export async function runPool(
     await new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(new TrainingCancelled());
       signal?.addEventListener('abort', () => reject(new TrainingCancelled()), { once: true });
-      const dispatch = (w: Worker) => {
-        if (next < jobs.length) {
-          const job = jobs[next++];
-          w.postMessage({ type: 'job', ...job } satisfies WorkerJob);
-        } else if (results.size === jobs.length) resolve();
+      // Up to two jobs queued per worker, so it starts the next one at once even while this thread is busy (the fusion
+      // heads); only one once no more jobs are left than workers, so no job waits behind a busy worker at the end.
+      const queued = new Map<Worker, number>();
+      const fill = (w: Worker) => {
+        while (next < jobs.length && (queued.get(w) ?? 0) < (jobs.length - next > workers.length ? 2 : 1)) {
+          queued.set(w, (queued.get(w) ?? 0) + 1);
+          w.postMessage({ type: 'job', ...jobs[next++] } satisfies WorkerJob);
+        }
+        if (results.size === jobs.length) resolve();
       };
       for (let i = 0; i < Math.max(1, Math.min(size, jobs.length)); i++) {
         const w = startWorker(path.join(__dirname, 'worker.ts'), 'lightgbm-worker.js');
@@ -73,16 +77,13 @@ export async function runPool(
         w.on('exit', (code) => code !== 0 && reject(new Error(`LightGBM worker exited with code ${code}`)));
         w.on('message', (msg: WorkerReply) => {
           if (msg.type === 'loaded') w.postMessage({ type: 'init', ...init } satisfies WorkerInit);
-          // Two jobs queued per worker: it starts the next one at once even while this thread is busy (the fusion heads).
-          else if (msg.type === 'ready') {
-            dispatch(w);
-            dispatch(w);
-          }
+          else if (msg.type === 'ready') fill(w);
           else if (msg.type === 'error') reject(new Error(`training label ${msg.label}: ${msg.message}`));
           else {
+            queued.set(w, (queued.get(w) ?? 1) - 1);
             results.set(msg.label, msg);
             onDone(msg);
-            dispatch(w);
+            fill(w);
           }
         });
       }
