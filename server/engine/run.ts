@@ -111,8 +111,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     const trainingSeconds = (Date.now() - started) / 1000;
     const build = (ablationStatus: AblationStatus) => buildModelFiles({ rows, features, results, labels, evalCols, seed, createdAt,
       trainingSeconds, warnings, ablationStatus });
-    const { manifest, files } = build(compare ? 'pending' : 'skipped');
-    let { report } = build(compare ? 'pending' : 'skipped');
+    const saved = build(compare ? 'pending' : 'skipped');
+    const { manifest, files } = saved;
+    let report = saved.report;
 
     progress({ phase: 'saving' });
     // A cancel sent while the files were built (synchronous work) is only seen after a turn of the event loop.

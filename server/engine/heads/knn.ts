@@ -96,6 +96,7 @@ class KnnModel implements HeadModel {
   readonly name = 'knn' as const;
   /** The stored rows on the tfjs backend, made on the first prediction (not per hover) and freed by dispose(). */
   private tensor: Promise<Tensor2D> | null = null;
+  private made: Tensor2D | null = null;
   constructor(private readonly q: Int8Array, private readonly labels: Uint8Array, private readonly nrow: number, private readonly dim: number,
     private readonly numFeatures: number, private readonly trained: boolean[], private readonly opt: KnnOptions) {}
 
@@ -103,7 +104,7 @@ class KnnModel implements HeadModel {
     if (d.layout.total !== this.numFeatures) throw new RangeError(`knn head: ${d.layout.total} features, model has ${this.numFeatures}`);
     const { q, dim } = quantize(d.X, d.nrow, d.layout, this.opt.imageWeight);
     if (dim !== this.dim) throw new RangeError(`knn head: the rows' embeddings have ${dim} dimensions, the model's ${this.dim}`);
-    this.tensor ??= storedTensor(this.q, this.nrow, this.dim);
+    this.tensor ??= storedTensor(this.q, this.nrow, this.dim).then((t) => (this.made = t));
     return vote(q, d.nrow, await this.tensor, this.nrow, this.dim, this.labels, this.trained.length, this.trained, this.opt);
   }
 
@@ -115,8 +116,10 @@ class KnnModel implements HeadModel {
   }
 
   dispose(): void {
-    void this.tensor?.then((t) => t.dispose(), () => undefined);
+    if (this.made) this.made.dispose();
+    else void this.tensor?.then((t) => t.dispose(), () => undefined);
     this.tensor = null;
+    this.made = null;
   }
 }
 
