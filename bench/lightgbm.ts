@@ -12,13 +12,14 @@
 //    shared matrix once, train, return model text); native = 19 sequential `lightgbm task=train` processes with
 //    num_threads=2, each loading its label's binary dataset. Dataset construction is untimed on the native side.
 // The text → binary conversion of the native data is never timed. Results: stdout and bench/results/lightgbm.json.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadLightGBM, Params } from '../server/engine/lightgbm/lightgbm';
 import { runPool } from '../server/engine/lightgbm/pool';
+import { cliArgs, runCli, runCliAsync } from './peers/nativeLightgbm';
 
 const ROOT = path.join(__dirname, '..');
 const N_TRAIN = 8000;
@@ -166,25 +167,6 @@ function writeTsv(file: string, X: Float32Array, labels: Uint8Array, from: numbe
 }
 
 // ---------------------------------------------------------------- helpers
-
-const cliArgs = (p: Params) => Object.entries(p).map(([k, v]) => `${k}=${String(v)}`);
-
-function runCli(bin: string, args: string[]): string {
-  const r = spawnSync(bin, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`lightgbm ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
-
-/** Runs one process asynchronously (for the two-process native variant). */
-function runCliAsync(bin: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => (err += String(d)));
-    p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`lightgbm failed (${code}): ${err}`))));
-  });
-}
 
 function time<T>(fn: () => T): { value: T; seconds: number } {
   const t0 = performance.now();

@@ -22,13 +22,14 @@ export function buildNative(): { bin: string } | { error: string } {
   }
 }
 
-function runCli(bin: string, args: string[]): string {
+export function runCli(bin: string, args: string[]): string {
   const r = spawnSync(bin, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`lightgbm ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
   return r.stdout;
 }
 
-function runCliAsync(bin: string, args: string[]): Promise<void> {
+/** Runs one process asynchronously (for the two-process native arrangement). */
+export function runCliAsync(bin: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const p = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';

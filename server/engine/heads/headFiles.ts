@@ -62,6 +62,12 @@ export function expectEqual(file: string, field: string, got: number, expected: 
   if (got !== expected) throw new Error(`${file}: ${field}: expected ${expected}, got ${got}`);
 }
 
+/** A head file's genre count and trained flags are the model's. */
+export function expectGenres(file: string, f: { genres: number; trained: readonly boolean[] }, shape: { genres: number }): void {
+  expectEqual(file, 'genres', f.genres, shape.genres);
+  expectEqual(file, 'trained.length', f.trained.length, shape.genres);
+}
+
 /** The common header of every head file. */
 export function headHeader<N extends string>(name: N) {
   return {

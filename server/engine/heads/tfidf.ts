@@ -2,7 +2,7 @@
 // genre (logistic.ts). Each out-of-fold model builds its vocabulary from its own fitting rows only; the saved model
 // is refit on every training row and stores its vocabulary, idf and weights.
 import { z } from 'zod';
-import { base64, decodeFloats, encodeFloats, expectEqual, fitRowsOf, foldOfRows, headHeader, HEAD_FORMAT, readHeadJson } from './headFiles';
+import { base64, decodeFloats, encodeFloats, expectGenres, fitRowsOf, foldOfRows, HEAD_FORMAT, headHeader, readHeadJson } from './headFiles';
 import { fitLogistic, LogisticOptions, predictLogistic } from './logistic';
 import { buildVocabulary, corpusOf, type Corpus, type SparseRows, type TfidfOptions, vectorizeCorpus, vectorizeTexts, type Vocabulary } from './tfidfText';
 import type { HeadData, HeadFit, HeadModel, HeadReader, HeadShape } from './types';
@@ -92,8 +92,7 @@ const fileSchema = z.object({ ...headHeader('tfidf'), bigrams: z.boolean(),
 export function loadTfidf(read: HeadReader, shape: HeadShape): HeadModel {
   const file = `heads/${FILE}`;
   const f = readHeadJson(read, FILE, fileSchema);
-  expectEqual(file, 'genres', f.genres, shape.genres);
-  expectEqual(file, 'trained.length', f.trained.length, shape.genres);
+  expectGenres(file, f, shape);
   const T = f.terms.length, G = shape.genres;
   for (let i = 1; i < T; i++) {
     if (!(f.terms[i - 1] < f.terms[i])) throw new Error(`${file}: terms.${i}: terms must be distinct and in ascending order`);
