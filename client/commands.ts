@@ -1,11 +1,11 @@
 // The command-palette commands: Train Genre Model on CSV… (pick a file, confirm columns, choose the evaluation
 // split, train with a cancellable progress notification), Predict Genres for This File, Select Model, Delete Old
-// Models…, Clear Embedding Cache, Restart Daemon. Each starts the daemon first if it is not running yet. Training and predicting need a
+// Models…, Clear Embedding Cache, Restart Daemon, Fill Missing Genres in This File. Each starts the daemon first if it is not running yet. Training and predicting need a
 // trusted workspace (the daemon refuses them too).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressReport } from 'vscode-languageclient/node';
-import { ColumnSettings, ModelState, Requests, TrainParams } from '../common/protocol';
+import { ColumnSettings, FILL_MISSING_COMMAND, ModelState, Requests, TrainParams } from '../common/protocol';
 import type { Daemon } from './daemonClient';
 import { DATA_EXCLUDE, DATA_GLOB, fallbackNote, predictionsPath } from './format';
 
@@ -144,6 +144,21 @@ async function selectModel(daemon: Daemon): Promise<void> {
   if (s.state === 'error') throw new Error(s.message);
 }
 
+/** Fill Missing Genres in This File: the daemon predicts the rows with an empty genre cell and sends one edit, which
+ * VS Code previews (refactor preview) before applying it. */
+async function fillMissingGenres(daemon: Daemon, uri?: vscode.Uri): Promise<void> {
+  requireTrust('Filling missing genres');
+  const doc = uri && isData(uri) ? await vscode.workspace.openTextDocument(uri) : vscode.window.activeTextEditor?.document;
+  if (!doc || !isData(doc.uri)) throw new Error('Open a CSV, JSON or JSONL file of movies first.');
+  const client = await daemon.start('Fill Missing Genres was run');
+  const r = await client.sendRequest(Requests.fillMissingGenres, { uri: doc.uri.toString() });
+  const name = path.basename(doc.uri.fsPath);
+  const unpredicted = r.unpredicted ? ` ${r.unpredicted} row(s) stay empty: no genre is above its threshold for them.` : '';
+  const message = r.rows === 0 ? (r.unpredicted ? `Genre Lens: nothing to fill in ${name}.${unpredicted}` : `Genre Lens: no row of ${name} has an empty genre cell.`)
+    : r.applied ? `Genre Lens: filled the genres of ${r.rows} row(s) in ${name} (Undo reverts it).${unpredicted}` : `Genre Lens: the ${r.rows} fill(s) were not applied.`;
+  void vscode.window.showInformationMessage(message);
+}
+
 /** Asks the daemon what retention would delete, confirms with a modal dialog, then deletes. */
 async function deleteOldModels(daemon: Daemon): Promise<void> {
   const client = await daemon.start('Delete Old Models was run');
@@ -193,6 +208,7 @@ export function registerCommands(context: vscode.ExtensionContext, daemon: Daemo
     vscode.commands.registerCommand('genreLens.selectModel', guard(() => selectModel(daemon))),
     vscode.commands.registerCommand('genreLens.deleteOldModels', guard(() => deleteOldModels(daemon))),
     vscode.commands.registerCommand('genreLens.clearEmbeddingCache', guard(() => clearEmbeddingCache(daemon, log))),
+    vscode.commands.registerCommand(FILL_MISSING_COMMAND, guard((uri?: vscode.Uri) => fillMissingGenres(daemon, uri))),
     vscode.commands.registerCommand('genreLens.cancelTraining', guard(async () => {
       // Only a running daemon can be training (or comparing: that stops the comparison, the model stays).
       const s = state();

@@ -1,13 +1,15 @@
 // Hosts the report webview (media/report.ts draws it): one panel for the current model's report.json, with a strict
 // Content Security Policy (nonce scripts and styles, no network), restored after a reload by a serializer,
-// refreshed when a new model arrives and when its comparison lands, and exporting the report as HTML or JSON.
+// refreshed when a new model arrives and when its comparison lands, exporting the report as HTML or JSON, and opening
+// a row of the report's own dataset or evaluation file when the webview asks (client/rowTarget.ts decides which).
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ModelState, REPORT_COMMAND, Requests } from '../common/protocol';
+import { rowTarget } from './rowTarget';
 
-type FromWebview = { type: 'ready' } | { type: 'export'; format: 'html' | 'json'; html?: string };
+type FromWebview = { type: 'ready' } | { type: 'export'; format: 'html' | 'json'; html?: string } | { type: 'openRow'; file: string; line: number };
 
 export class ReportPanel {
   private static current: ReportPanel | undefined;
@@ -71,6 +73,8 @@ export class ReportPanel {
 
   private async onMessage(m: FromWebview): Promise<void> {
     if (m.type === 'ready') return this.refresh();
+    if (m.type === 'openRow') return ReportPanel.openRow(this.report, m);
+    if (m.type !== 'export') return;
     const filters: Record<string, string[]> = m.format === 'html' ? { 'HTML page': ['html'] } : { JSON: ['json'] };
     const target = await vscode.window.showSaveDialog({ filters, saveLabel: 'Export report',
       defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? ReportPanel.extensionUri, `genre-report.${m.format}`) });
@@ -78,6 +82,20 @@ export class ReportPanel {
     const content = m.format === 'json' ? JSON.stringify(this.report, null, 2) + '\n' : m.html ?? '';
     fs.writeFileSync(target.fsPath, content);
     void vscode.window.showInformationMessage(`Genre Lens: report exported to ${target.fsPath}`);
+  }
+
+  /** Opens the asked row beside the panel, selecting its line — only in the report's dataset or evaluation file. */
+  private static async openRow(report: unknown, m: unknown): Promise<void> {
+    const target = rowTarget(report, m);
+    if (!target) {
+      void vscode.window.showWarningMessage('Genre Lens: the report opens rows of its own dataset or evaluation file only.');
+      return;
+    }
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(target.file));
+    const line = doc.lineAt(Math.min(target.line, doc.lineCount) - 1);
+    const selection = new vscode.Selection(line.range.start, line.range.end);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, selection, preview: true });
+    editor.revealRange(line.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
   private static html(webview: vscode.Webview): string {

@@ -19,7 +19,10 @@ export const MACHINE_SETTINGS = [
 
 /** Settings a workspace may set (they change how a model is trained, never what is read or where it is fetched from:
  * the encoders' download locations are the registry's or the user's hubUrl, and downloadModels is the user's). */
-export const WORKSPACE_SETTINGS = ['textEncoder', 'imageEncoder', 'columns', 'seed', 'keepModels'] as const;
+export const WORKSPACE_SETTINGS = ['textEncoder', 'imageEncoder', 'columns', 'seed', 'keepModels', 'inlayHints'] as const;
+
+/** genreLens.diagnostics.* (any scope may set them: they only change what the Problems panel shows), sent as `diagnostics`. */
+export const DIAGNOSTIC_SETTINGS = ['suspiciousLabels', 'maxPerFile', 'maxRows', 'datasetProblems'] as const;
 
 /** The user's value (or the default) for a machine-scoped setting. */
 export function machineValue(i: Inspected | undefined): unknown {
@@ -44,6 +47,12 @@ export function buildDaemonSettings(inspect: (key: string) => Inspected | undefi
   const raw: Record<string, unknown> = {};
   for (const key of MACHINE_SETTINGS) raw[key] = machineValue(inspect(key));
   for (const key of WORKSPACE_SETTINGS) raw[key] = effectiveValue(inspect(key));
+  const diagnostics: Record<string, unknown> = {};
+  for (const key of DIAGNOSTIC_SETTINGS) {
+    const value = effectiveValue(inspect(`diagnostics.${key}`));
+    if (value !== undefined) diagnostics[key] = value;
+  }
+  if (Object.keys(diagnostics).length) raw.diagnostics = diagnostics;
   const orUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
   return {
     ...raw,

@@ -2,7 +2,7 @@
 // modelTypes.ts. Model files may come from anywhere (a cloned repository, a download), so everything read from them
 // is checked against these schemas before any of it is used.
 import { z } from 'zod';
-import { BOOSTER_PATH, MAX_EVALUATION_ROWS, MAX_GENRES_LIMIT, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './modelTypes';
+import { BOOSTER_PATH, MAX_EVALUATION_ROWS, MAX_GENRES_LIMIT, MAX_REPORT_LABEL_ISSUES, MODEL_FORMAT, MODEL_FORMAT_VERSION } from './modelTypes';
 
 export * from './modelTypes';
 
@@ -60,6 +60,12 @@ export const manifestSchema = z.looseObject({
   }
 });
 
+const probability = z.number().min(0).max(1);
+const genreProbability = z.looseObject({ genre: text, probability });
+const labelIssueSchema = z.looseObject({ line: z.int().min(1), title: text, key: text, score: probability,
+  labelled: z.array(text).max(MAX_GENRES), doubted: z.array(genreProbability).max(MAX_GENRES),
+  missing: z.array(genreProbability).max(MAX_GENRES), suggested: z.array(text).max(MAX_GENRES) });
+
 /** Structural checks of report.json: enough that the report panel and the CLI can draw it without a TypeError. */
 export const reportSchema = z.looseObject({
   formatVersion: z.int().min(1).max(MODEL_FORMAT_VERSION, { error: 'report format is newer than this Genre Lens; update Genre Lens' }),
@@ -74,7 +80,11 @@ export const reportSchema = z.looseObject({
     samples: average, subsetAccuracy: z.number() })).max(100).optional(),
   cooccurrence: z.array(z.array(z.number())),
   prCurves: z.array(z.array(z.looseObject({ precision: z.number(), recall: z.number() }))),
-  evaluationRows: z.array(z.looseObject({ line: z.int().min(1), title: text, proba: z.array(z.number()) })).max(MAX_EVALUATION_ROWS).optional(),
+  evaluationRows: z.array(z.looseObject({ line: z.int().min(1), title: text, proba: z.array(z.number()),
+    labels: z.array(count).max(MAX_GENRES).optional() })).max(MAX_EVALUATION_ROWS).optional(),
+  labelIssues: z.looseObject({ checked: count, total: count,
+    perGenre: z.array(z.looseObject({ genre: text, doubted: count, missing: count })).max(MAX_GENRES),
+    rows: z.array(labelIssueSchema).max(MAX_REPORT_LABEL_ISSUES) }).optional(),
 }).superRefine((r, ctx) => {
   if (r.thresholds.length !== r.genres.length) {
     ctx.addIssue({ code: 'custom', path: ['thresholds'], message: `expected ${r.genres.length} thresholds (one per genre), got ${r.thresholds.length}` });
@@ -89,3 +99,43 @@ export const reportSchema = z.looseObject({
 /** `models/<name>`: absolute paths and `..` are refused here, links leading outside when the pointer is resolved. */
 const modelRef = z.string().max(1000).regex(/^models[\\/](?!\.\.?$)[^\\/]+$/, { error: 'expected "models/<name>", a model folder inside the store' });
 export const pointerSchema = z.object({ model: modelRef, pinned: z.array(modelRef).max(10_000).default([]) });
+
+/** Most rows training.json may record (the file is also capped at 64 MB). */
+export const MAX_TRAINING_ROWS = 2_000_000;
+
+/**
+ * training.json: every length matches `genres`, every probability and threshold is finite and in 0..1, every label a
+ * genre index. Checked row by row after the structure, so a 64 MB file costs one pass.
+ */
+export const trainingRecordSchema = z.object({
+  genres: z.array(z.string().min(1).max(1000)).min(1).max(MAX_GENRES),
+  file: text,
+  thresholds: z.object({ positive: z.array(probability).max(MAX_GENRES), negative: z.array(probability).max(MAX_GENRES) }),
+  rows: z.array(z.object({
+    key: z.string().regex(/^[0-9a-f]{32}$/, { error: 'expected 32 hex digits' }),
+    line: z.int().min(1),
+    title: z.string().max(200),
+    labels: z.array(count).max(MAX_GENRES),
+    proba: z.array(probability).max(MAX_GENRES),
+    split: z.enum(['train', 'eval']),
+  })).max(MAX_TRAINING_ROWS),
+}).superRefine((t, ctx) => {
+  const G = t.genres.length;
+  for (const side of ['positive', 'negative'] as const) {
+    if (t.thresholds[side].length !== G) {
+      ctx.addIssue({ code: 'custom', path: ['thresholds', side], message: `expected ${G} thresholds (one per genre), got ${t.thresholds[side].length}` });
+    }
+  }
+  for (let i = 0; i < t.rows.length; i++) {
+    const row = t.rows[i];
+    if (row.proba.length !== G) {
+      ctx.addIssue({ code: 'custom', path: ['rows', i, 'proba'], message: `expected ${G} probabilities (one per genre), got ${row.proba.length}` });
+      return;
+    }
+    const bad = row.labels.findIndex((l, j) => l >= G || row.labels.indexOf(l) !== j);
+    if (bad >= 0) {
+      ctx.addIssue({ code: 'custom', path: ['rows', i, 'labels', bad], message: `expected distinct genre indices below ${G}, got ${row.labels[bad]}` });
+      return;
+    }
+  }
+});

@@ -196,6 +196,8 @@ export interface Report {
    * untrained genre). Omitted above MAX_EVALUATION_ROWS rows (or MAX_EVALUATION_CELLS rows × genres).
    */
   evaluationRows?: EvaluationRow[];
+  /** Suspicious labels among the rows training.json records (server/engine/labelIssues.ts); absent in older reports. */
+  labelIssues?: LabelIssueSummary;
 }
 
 /** One evaluation row's predictions as recorded in report.json. */
@@ -203,6 +205,63 @@ export interface EvaluationRow {
   line: number;
   title: string;
   proba: number[];
+  /** The row's true genre indices (in `genres` order); absent in older reports. */
+  labels?: number[];
+}
+
+/** A row whose labels the model strongly doubts (see server/engine/labelIssues.ts for the rule and the score). */
+export interface LabelIssue {
+  line: number;
+  title: string;
+  key: string;
+  /** 0..1, higher = more suspicious. */
+  score: number;
+  /** The row's genres. */
+  labelled: string[];
+  /** Labelled, but the model confidently says no. */
+  doubted: { genre: string; probability: number }[];
+  /** Not labelled, but the model confidently says yes. */
+  missing: { genre: string; probability: number }[];
+  /** labelled − doubted + missing, in model genre order. */
+  suggested: string[];
+}
+
+/** report.json's summary of the label issues: rows checked, rows flagged, counts per genre, the top rows by score. */
+export interface LabelIssueSummary {
+  checked: number;
+  total: number;
+  perGenre: { genre: string; doubted: number; missing: number }[];
+  /** The top MAX_REPORT_LABEL_ISSUES rows by score. */
+  rows: LabelIssue[];
+}
+
+/** Most label issues report.json lists. */
+export const MAX_REPORT_LABEL_ISSUES = 500;
+
+/** A model folder's training.json: each row's held-out probabilities, for finding label issues (optional file). */
+export interface TrainingRecordFile {
+  /** = the manifest's genre names, same order. */
+  genres: string[];
+  /** Absolute path of the training data file. */
+  file: string;
+  /** Confident-learning per-genre thresholds from the out-of-fold probabilities (see labelIssues.ts). */
+  thresholds: { positive: number[]; negative: number[] };
+  /** Training rows first, in training order (= the kNN head's row order), then the split's evaluation rows. */
+  rows: TrainingRowRecord[];
+}
+
+export interface TrainingRowRecord {
+  /** rowKey(row): the first 32 hex digits of sha256(rowText(row)). */
+  key: string;
+  /** 1-based line where the row starts. */
+  line: number;
+  /** Cut to 200 characters. */
+  title: string;
+  /** Genre indices the row is labelled with. */
+  labels: number[];
+  /** Per genre: out-of-fold blend probability (train) or the model's (eval); 4 decimals; 0 for an untrained genre. */
+  proba: number[];
+  split: 'train' | 'eval';
 }
 
 /** Most evaluation rows report.json records predictions for, and most probabilities (rows × genres) in all. */

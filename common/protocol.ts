@@ -45,7 +45,27 @@ export interface DaemonSettings {
   posterRoots?: string[];
   /** How many newest models a training keeps in the store (the current and the selected model are always kept). */
   keepModels?: number;
+  /** genreLens.diagnostics.*: what open dataset documents show in the Problems panel. */
+  diagnostics?: DiagnosticSettings;
+  /** genreLens.inlayHints: predicted genres at the end of each row (default false). */
+  inlayHints?: boolean;
 }
+
+/** The severity of suspicious-label diagnostics, or 'off'. */
+export type SuspiciousLabelSeverity = 'information' | 'warning' | 'hint' | 'off';
+
+export interface DiagnosticSettings {
+  /** Rows whose labelled genres the served model doubts (from its training.json); default 'information'. */
+  suspiciousLabels?: SuspiciousLabelSeverity;
+  /** At most this many suspicious-label diagnostics per file, the most suspicious first (default 100). */
+  maxPerFile?: number;
+  /** Files with more rows get no suspicious-label diagnostics (default 50000). */
+  maxRows?: number;
+  /** The readers' problems (bad quoting, unknown genres, missing posters...) while the file is open (default true). */
+  datasetProblems?: boolean;
+}
+
+export const DIAGNOSTIC_DEFAULTS: Required<DiagnosticSettings> = { suspiciousLabels: 'information', maxPerFile: 100, maxRows: 50_000, datasetProblems: true };
 
 /** With a `workDoneToken` the daemon reports progress on it; otherwise it creates its own progress. */
 export interface TrainParams extends WorkDoneProgressParams {
@@ -171,6 +191,27 @@ export interface ClearEmbeddingCacheResult {
   left: { file: string; why: string }[];
 }
 
+export interface FillMissingGenresParams {
+  /** The open dataset document (a file URI). */
+  uri: string;
+}
+
+export interface FillMissingGenresResult {
+  /** Rows given predicted genres by the edit sent (0: nothing to fill, and no edit was sent). */
+  rows: number;
+  /** The editor applied the edit (false: the user declined the preview, or nothing was sent). */
+  applied: boolean;
+  /** Rows with an empty genre cell for which the model predicts no genre above its threshold (left empty). */
+  unpredicted: number;
+}
+
+/** The `data` of a `suspicious-label` diagnostic: what the quick fix writes, and what the row held when it was computed. */
+export interface SuspiciousLabelData {
+  suggested: string[];
+  labelled: string[];
+  score: number;
+}
+
 /** Params are one object (by name): a client sending an array gets a clear InvalidParams error. */
 const BY_NAME = ParameterStructures.byName;
 
@@ -188,6 +229,9 @@ export const Requests = {
   deleteOldModels: new RequestType<DeleteOldModelsParams, DeleteOldModelsResult, void>('genreLens/deleteOldModels', BY_NAME),
   /** Removes the embedding cache's files (only those, and old `.bin` cache files); the next run re-encodes. */
   clearEmbeddingCache: new RequestType0<ClearEmbeddingCacheResult, void>('genreLens/clearEmbeddingCache'),
+  /** Predicts every row of an open document whose genre cell is empty and sends one WorkspaceEdit (workspace/applyEdit,
+   * needsConfirmation: the editor previews it) filling them in the file's own genre format. */
+  fillMissingGenres: new RequestType<FillMissingGenresParams, FillMissingGenresResult, void>('genreLens/fillMissingGenres', BY_NAME),
 };
 
 export const Notifications = {
@@ -200,3 +244,4 @@ export const Notifications = {
 /** The command the "no model yet" hover links to. */
 export const TRAIN_COMMAND = 'genreLens.train';
 export const REPORT_COMMAND = 'genreLens.showReport';
+export const FILL_MISSING_COMMAND = 'genreLens.fillMissingGenres';

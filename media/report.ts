@@ -4,7 +4,11 @@
 import * as Plot from '@observablehq/plot';
 import type { Report } from '../common/modelTypes';
 import { ablationNote, ablationSummary, componentsTable } from './comparison';
+import { confusionSection } from './confusion';
 import { el, pct } from './dom';
+import { labelIssuesSection } from './labelIssues';
+import { evalRowsTable, rowsPanel, selectionNotes, type OpenRow } from './rows';
+import { evaluationFile, genreRows } from './rowSelect';
 
 interface VsCodeApi {
   postMessage(m: unknown): void;
@@ -23,6 +27,9 @@ function chart(node: SVGSVGElement | HTMLElement): Node {
   if (node instanceof HTMLStyleElement) node.setAttribute('nonce', nonce);
   return node;
 }
+
+/** The webview never opens files itself: it asks the extension, which opens only the report's own data files. */
+const openRow: OpenRow = (file, line) => vscode.postMessage({ type: 'openRow', file, line });
 
 const section = (title: string, ...children: Node[]) => el('section', {}, el('h2', { text: title }), ...children);
 
@@ -83,6 +90,22 @@ function reportTable(r: Report): Node {
     { key: 'recall', label: 'recall', num: true }, { key: 'f1', label: 'F1', num: true }, { key: 'support', label: 'support', num: true },
     { key: 'threshold', label: 'threshold', num: true }];
   let rows = m.perLabel.map((l, i) => ({ genre: l.label, precision: l.precision, recall: l.recall, f1: l.f1, support: l.support, threshold: r.thresholds[i] }));
+  const genreIndex = new Map(m.perLabel.map((l, i) => [l.label, i]));
+  const panel = rowsPanel('Evaluation rows of the chosen genre');
+  const file = evaluationFile(r);
+  const pick = (genre: string) => {
+    const g = genreIndex.get(genre) ?? -1;
+    const sel = genreRows(r, g);
+    const { heading, notes } = selectionNotes(sel, `${genre}: labelled or predicted`, file, null);
+    panel.show(heading, notes, sel.unavailable ? null : evalRowsTable(sel.items, genre, file, openRow));
+  };
+  const genreButton = (genre: string) => {
+    const b = el('button', { text: genre, className: 'link' });
+    b.type = 'button';
+    b.setAttribute('aria-label', `${genre}: list its evaluation rows`);
+    b.addEventListener('click', () => pick(genre));
+    return b;
+  };
   let sortKey = 'genre';
   let asc = true;
   const table = el('table', { className: 'report' });
@@ -91,8 +114,8 @@ function reportTable(r: Report): Node {
   const tfoot = el('tfoot');
   const fmt = (c: Col, v: string | number) => (typeof v === 'number' ? (c.key === 'support' ? String(v) : pct(v)) : v);
   const render = () => {
-    tbody.replaceChildren(...rows.map((row) => el('tr', {}, ...cols.map((c) =>
-      el('td', { text: fmt(c, row[c.key as keyof typeof row]), className: c.num ? 'num' : '' })))));
+    tbody.replaceChildren(...rows.map((row) => el('tr', {}, ...cols.map((c) => (c.key === 'genre' ? el('td', {}, genreButton(row.genre))
+      : el('td', { text: fmt(c, row[c.key as keyof typeof row]), className: c.num ? 'num' : '' }))))));
     thead.querySelectorAll('th').forEach((th, i) => th.setAttribute('aria-sort', cols[i].key === sortKey ? (asc ? 'ascending' : 'descending') : 'none'));
   };
   thead.append(el('tr', {}, ...cols.map((c) => {
@@ -120,25 +143,7 @@ function reportTable(r: Report): Node {
     el('tr', {}, el('th', { text: 'Hamming loss' }), el('td'), el('td'), el('td', { text: pct(m.hammingLoss), className: 'num' }), el('td'), el('td')));
   table.append(thead, tbody, tfoot);
   render();
-  return table;
-}
-
-function confusionGrid(r: Report): Node {
-  const grid = el('div', { className: 'grid' });
-  r.genres.forEach((g, i) => {
-    const [[tn, fp], [fn, tp]] = r.metrics.confusion[i];
-    const cells = [{ actual: 'no', predicted: 'no', n: tn }, { actual: 'no', predicted: 'yes', n: fp },
-      { actual: 'yes', predicted: 'no', n: fn }, { actual: 'yes', predicted: 'yes', n: tp }];
-    const max = Math.max(tn, fp, fn, tp, 1);
-    grid.append(el('figure', {}, el('figcaption', { text: g }), chart(Plot.plot({
-      width: 170, height: 150, marginLeft: 44, marginBottom: 32, padding: 0.04,
-      x: { label: 'predicted', domain: ['no', 'yes'] }, y: { label: 'actual', domain: ['no', 'yes'] },
-      color: { type: 'sqrt', scheme: 'blues', domain: [0, max] },
-      marks: [Plot.cell(cells, { x: 'predicted', y: 'actual', fill: 'n', inset: 0.5 }),
-        Plot.text(cells, { x: 'predicted', y: 'actual', text: (d: { n: number }) => String(d.n), fill: (d: { n: number }) => (d.n > max * 0.45 ? 'white' : 'black'), fontSize: 13 })],
-    }))));
-  });
-  return grid;
+  return el('div', {}, table, panel.node);
 }
 
 function ablationChart(r: Report): Node {
@@ -203,10 +208,11 @@ function render(report: Report | null, model: string | null): void {
     ...[fallbackBanner(report)].filter((n): n is Node => n !== null),
     section('Run', facts(report)),
     section('Encoders', encoderTable(report)),
-    section('Classification report', el('p', { className: 'muted', text: 'Click a column to sort. Each genre has its own threshold, chosen on out-of-fold predictions of the training rows.' }), reportTable(report)),
+    section('Classification report', el('p', { className: 'muted', text: 'Click a column to sort, a genre to list its evaluation rows. Each genre has its own threshold, chosen on out-of-fold predictions of the training rows.' }), reportTable(report)),
+    section('Suspicious labels', labelIssuesSection(report, openRow)),
     ...(report.components?.length ? [section('Components: each part alone and the blend', componentsTable(report.components))] : []),
     section('Text vs poster (LightGBM alone): F1 per genre', ablationChart(report)),
-    section('Confusion matrices (rows: actual, columns: predicted)', confusionGrid(report)),
+    section('Confusion matrices (rows: actual, columns: predicted)', confusionSection(report, chart, openRow)),
     section('Precision–recall per genre (dot: chosen threshold)', prCurves(report)),
     section('Genre co-occurrence in the training rows', cooccurrenceChart(report)),
   );
@@ -230,7 +236,8 @@ function standaloneHtml(): string {
     '--vscode-editorWarning-foreground', '--vscode-inputValidation-warningBackground', '--vscode-editor-font-family']
     .map((v) => `${v}: ${theme.getPropertyValue(v)};`).join(' ');
   const body = app.cloneNode(true) as HTMLElement;
-  body.querySelectorAll('button').forEach((b) => b.remove());
+  // Buttons do nothing in a static page: those naming something (a genre, a row's title, a count) become their text.
+  body.querySelectorAll('button').forEach((b) => (b.classList.contains('link') ? b.replaceWith(b.textContent ?? '') : b.remove()));
   return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Genre Report</title><style>:root { ${vars} }\n${css}</style></head>` +
     `<body>${body.outerHTML}</body></html>`;
 }

@@ -8,6 +8,7 @@ import { checkEnvFolders, parseColumnName, parseExistingDir, parseFraction, pars
 import { checkNewFile, writeNewFile } from './cliOutput';
 import type { Report } from '../common/modelTypes';
 import { addCacheCommand } from './cliCache';
+import { addIssuesCommand } from './cliIssues';
 import { addPruneCommand } from './cliPrune';
 import { ColumnOverrides, DatasetError } from './engine/data';
 import { formatReport, MultiLabelReport } from './engine/metrics';
@@ -211,18 +212,21 @@ export function buildProgram(): Command {
   addCommon(program.command('predict <model> <data>').description('predict genres for every row; CSV (default) or JSON to stdout or --out'))
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']))
     .option('--out <file>', 'write here instead of stdout (never the input file)')
-    .action(async (model: string, data: string, f: CommonFlags & { format?: 'csv' | 'json'; out?: string }) => {
+    .option('--explain', 'say why: the share of each genre\'s evidence from the description vs the poster (JSON why, CSV why column), and the nearest training movies (JSON)')
+    .action(async (model: string, data: string, f: CommonFlags & { format?: 'csv' | 'json'; out?: string; explain?: boolean }) => {
       if (f.out && path.resolve(f.out) === path.resolve(data)) throw new Error(`--out ${f.out} is the input file; choose another name`);
       if (f.out !== undefined) checkNewFile('--out', f.out); // before any work; writeNewFile checks again
       const format = f.format ?? (f.json || f.out?.toLowerCase().endsWith('.json') ? 'json' : 'csv');
       const bars = progressReporter(f.progress);
-      const r = await predictFile(model, data, { ...engineOptions(f), onProgress: bars.onProgress, onWarning: warnTo(f.json, bars) }).finally(bars.stop);
+      const r = await predictFile(model, data, { ...engineOptions(f), explain: f.explain === true, onProgress: bars.onProgress,
+        onWarning: warnTo(f.json, bars) }).finally(bars.stop);
       const genres = r.model.manifest.genres.map((g) => g.name);
-      const text = format === 'json' ? predictionsJson(r.predictions, genres) : predictionsCsv(r.predictions, genres);
+      const text = format === 'json' ? predictionsJson(r.predictions, genres) : predictionsCsv(r.predictions, genres, { why: f.explain === true });
       if (f.out !== undefined) writeNewFile('--out', f.out, text);
       else process.stdout.write(text);
     });
 
+  addIssuesCommand(program, { addCommon, engineOptions, progressReporter, warnTo });
   addPruneCommand(program);
   addCacheCommand(program);
   program.command('serve').description('run the language server (used by the VS Code extension)')

@@ -1,10 +1,10 @@
-// The open documents the daemon parses as movie datasets for hovers (with the model's columns when there is a model),
-// cached per document version and model. A document too large to parse for hovers (more than MAX_HOVER_ROWS rows or
+// The open documents the daemon parses as movie datasets for hovers, diagnostics, code actions and inlay hints (with
+// the model's columns when there is a model), cached per document version and model, with the error that stopped a parse. A document too large to parse for hovers (more than MAX_HOVER_ROWS rows or
 // MAX_HOVER_CHARS characters) is not parsed at all, so a huge open file cannot make the daemon balloon; its hovers say so.
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { Dataset, DatasetFormat, DatasetOptions, formatOf, parseDataset } from './engine/data';
+import { Dataset, DatasetError, DatasetFormat, DatasetOptions, formatOf, parseDataset } from './engine/data';
 import { absentColumnWarnings, ModelColumnError, ModelColumns, parseWithModelColumns } from './engine/modelColumns';
 import { escapeMarkdown } from './hover';
 
@@ -20,6 +20,10 @@ export interface ParsedDocument {
   columnError?: string;
   /** The model's title or poster columns this document lacks (its rows are predicted without them). */
   columnNotes?: string[];
+  /** The reader's error when the document could not be read as a dataset at all (bad quoting, not UTF-8...). */
+  error?: DatasetError;
+  /** The document's format (absent: not a dataset file). */
+  format?: DatasetFormat;
 }
 
 const FORMATS: Record<string, DatasetFormat> = { csv: 'csv', json: 'json', jsonl: 'jsonl' };
@@ -63,7 +67,7 @@ export class DocumentDatasets {
     if (hit && hit.version === doc.version && hit.model === (model?.dir ?? null)) return hit;
     const file = localPath(doc.uri);
     const format = formatOf(file) ?? FORMATS[doc.languageId];
-    const result: ParsedDocument = { dataset: null, tooLarge: null };
+    const result: ParsedDocument = { dataset: null, tooLarge: null, ...(format ? { format } : {}) };
     if (format) {
       const text = doc.getText();
       const why = tooLargeForHovers(text, format);
@@ -87,12 +91,13 @@ export class DocumentDatasets {
           }
         } catch (e) {
           result.dataset = null; // not a movie dataset (or broken): no hover
+          if (e instanceof DatasetError) result.error = e;
           if (e instanceof ModelColumnError) {
             result.columnError = e.message; // its rows still get a hover, which says why there is no prediction
             try {
               result.dataset = parseDataset(text, options);
-            } catch {
-              // not a movie dataset after all
+            } catch (plain) {
+              if (plain instanceof DatasetError) result.error = plain; // not a movie dataset after all
             }
           }
         }

@@ -1,5 +1,6 @@
-// Renders a row's genre prediction as hover Markdown: the row's title, every genre's probability (sorted, with
-// its decision threshold), and whether the row's own labels agree. All text from the data file is escaped.
+// Renders a row's genre prediction as hover Markdown: the row's title, the poster thumbnail, every genre's probability
+// (sorted, with its decision threshold), whether the row's own labels agree, why each predicted genre (description vs
+// poster) and the nearest training movies. All text from the data file and the model's files is escaped.
 import type { MovieRow } from './engine/data';
 import type { RowPrediction } from './modelHost';
 import { TRAIN_COMMAND } from '../common/protocol';
@@ -14,10 +15,38 @@ export function escapeMarkdown(text: string): string {
 
 const bar = (p: number) => '█'.repeat(Math.round(p * 10)).padEnd(10, '░');
 
+/** A thumbnail URI as the prediction thread makes it (thumbnail.ts); anything else is not put in the Markdown. */
+const THUMBNAIL_URI = /^data:image\/(jpeg|png);base64,[A-Za-z0-9+/]+={0,2}$/;
+const MAX_THUMBNAIL_URI = 24 * 1024;
+
+/** The hover's extra lines: why each predicted genre, then the nearest training movies (empty without them). */
+function extras(p: RowPrediction): string[] {
+  const lines: string[] = [];
+  const why = (p.why ?? []).filter((w) => w.predicted && Number.isFinite(w.textShare));
+  if (why.length) {
+    lines.push('', '**Why** (share of the evidence):');
+    for (const w of why) {
+      const text = Math.round(Math.min(1, Math.max(0, w.textShare)) * 100);
+      lines.push(`- ${escapeMarkdown(w.genre)}: description ${text}% · poster ${100 - text}%`);
+    }
+  }
+  const near = p.neighbours ?? [];
+  if (near.length) {
+    lines.push('', '**Nearest training movies** (by description):');
+    for (const n of near) {
+      const genres = n.genres.length ? n.genres.map(escapeMarkdown).join(', ') : 'no genres';
+      const title = n.title.trim() || '(untitled)';
+      lines.push(`- ${escapeMarkdown(title)} — line ${Math.trunc(n.line)}, ${genres} (similarity ${n.similarity.toFixed(2)})`);
+    }
+  }
+  return lines;
+}
+
 export function renderPrediction(row: MovieRow, p: RowPrediction, modelLabel: string): string {
   const actual = new Set((row.genres ?? []).map((g) => g.toLowerCase()));
   const title = row.title.trim() || '(untitled)';
   const lines = [`**${escapeMarkdown(title)}** — predicted genres`, ''];
+  if (p.thumbnail && p.thumbnail.length <= MAX_THUMBNAIL_URI && THUMBNAIL_URI.test(p.thumbnail)) lines.push(`![poster](${p.thumbnail})`, '');
   const predicted = p.genres.filter((g) => g.predicted).map((g) => g.name);
   lines.push(predicted.length ? `Predicted: **${predicted.map(escapeMarkdown).join(', ')}**` : 'Predicted: *no genre above its threshold*', '');
   lines.push('| genre | probability | | threshold | row says |', '|---|---:|---|---:|:---:|');
@@ -28,6 +57,7 @@ export function renderPrediction(row: MovieRow, p: RowPrediction, modelLabel: st
     const threshold = g.trained ? g.threshold.toFixed(2) : 'untrained';
     lines.push(`| ${name} | ${(g.probability * 100).toFixed(1)}% | \`${bar(g.probability)}\` | ${g.predicted ? '≥' : '<'} ${threshold} | ${agree} |`);
   }
+  lines.push(...extras(p));
   const unknown = (row.genres ?? []).filter((g) => !p.genres.some((m) => m.name.toLowerCase() === g.toLowerCase()));
   lines.push('');
   if (row.genres === null) lines.push('*This row has no genres of its own.*');

@@ -10,6 +10,7 @@ import { POINTER, resolveModelDir } from './engine/modelFiles';
 import type { Manifest } from '../common/modelTypes';
 import type { ModelSummary } from '../common/protocol';
 import type { PredictClient } from './predictClient';
+import type { RowResult } from './engine/pipeline';
 
 /** The model being served: its folder and manifest (all the language-server thread keeps of it). */
 export interface ServedModel {
@@ -21,6 +22,10 @@ export interface RowPrediction {
   genres: { name: string; probability: number; threshold: number; predicted: boolean; trained: boolean }[];
   /** Why the poster was not used, or null when it was. */
   posterNote: string | null;
+  /** With `explain`: why each genre, the poster thumbnail, the nearest training movies (each absent when unavailable). */
+  why?: RowResult['why'];
+  thumbnail?: RowResult['thumbnail'];
+  neighbours?: RowResult['neighbours'];
 }
 
 export function summarize(loaded: ServedModel): ModelSummary {
@@ -192,12 +197,13 @@ export class ModelHost {
   }
 
   /** Predicts one row. Poster URLs are never downloaded while a hover waits: such rows are text + cached poster only.
-   * Only with `prefetchPosters` (and downloads allowed) does a hover start a background download for the next time. */
-  async predictRow(row: MovieRow, signal?: AbortSignal): Promise<(RowPrediction & { model: ServedModel }) | null> {
+   * Only with `prefetchPosters` (and downloads allowed) does a hover start a background download for the next time.
+   * `explain`: also why, the poster thumbnail and the nearest training movies, computed with the prediction. */
+  async predictRow(row: MovieRow, signal?: AbortSignal, explain = false): Promise<(RowPrediction & { model: ServedModel }) | null> {
     const served = this.served;
     if (!served) return null;
     const model = { dir: served.dir, manifest: served.manifest };
-    const [r] = await this.client.predict(served.pipeline, [row], signal);
+    const [r] = await this.client.predict(served.pipeline, [row], signal, explain);
     let posterNote = r.posterNote;
     if (row.poster && row.poster.kind !== 'file' && posterNote?.includes('not downloaded')) {
       if (this.options.prefetchPosters && this.options.allowDownloads !== false) {
@@ -206,7 +212,8 @@ export class ModelHost {
     }
     const genres = served.manifest.genres.map((g, i) => ({ name: g.name, probability: r.proba[i], threshold: g.threshold,
       predicted: r.predicted[i], trained: g.booster !== null }));
-    return { genres, posterNote, model };
+    const { why, thumbnail, neighbours } = r;
+    return { genres, posterNote, model, ...(why ? { why } : {}), ...(thumbnail ? { thumbnail } : {}), ...(neighbours ? { neighbours } : {}) };
   }
 
   /** Stops watching, releases the model, and makes a load still running release what it loads. */

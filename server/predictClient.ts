@@ -45,9 +45,11 @@ export class PredictClient {
     }
   }
 
-  /** Predicts rows with a loaded model; posters are never downloaded while a hover waits. */
-  predict(pipeline: number, rows: MovieRow[], signal?: AbortSignal): Promise<PredictReplies['predict']> {
-    return this.use(pipeline, () => this.request<'predict'>({ type: 'predict', pipeline, rows, downloadPosters: false }, signal)).then((r) => r.value);
+  /** Predicts rows with a loaded model; posters are never downloaded while a hover waits. `explain`: with why, the
+   * nearest training movies and poster thumbnails (for the hover). */
+  predict(pipeline: number, rows: MovieRow[], signal?: AbortSignal, explain = false): Promise<PredictReplies['predict']> {
+    return this.use(pipeline, () => this.request<'predict'>({ type: 'predict', pipeline, rows, downloadPosters: false, explain }, signal))
+      .then((r) => r.value);
   }
 
   /** Downloads a poster into the cache for the next hover (in the background: the caller does not wait for it). */

@@ -21,7 +21,8 @@ export interface PredictReplies {
 
 export type PredictRequest =
   | { type: 'load'; id: number; pipeline: number; dir: string; options: EngineOptions }
-  | { type: 'predict'; id: number; pipeline: number; rows: MovieRow[]; downloadPosters: boolean }
+  /** explain: also why, the nearest training movies and the posters' thumbnails (pipeline.ts RowResult). */
+  | { type: 'predict'; id: number; pipeline: number; rows: MovieRow[]; downloadPosters: boolean; explain?: boolean }
   | { type: 'prefetch'; id: number; pipeline: number; url: string }
   | { type: 'release'; id: number; pipeline: number }
   | { type: 'stats'; id: number }
@@ -55,7 +56,8 @@ async function handle(m: Exclude<PredictRequest, { type: 'cancel' }>, signal: Ab
       return { dir: p.dir, manifest: p.manifest };
     }
     case 'predict':
-      return pipelineOf(m.pipeline).predictRows(m.rows, { signal, downloadPosters: m.downloadPosters });
+      return pipelineOf(m.pipeline).predictRows(m.rows, { signal, downloadPosters: m.downloadPosters, explain: m.explain === true,
+        thumbnails: m.explain === true });
     case 'prefetch':
       await pipelineOf(m.pipeline).downloadPoster(m.url);
       return null;

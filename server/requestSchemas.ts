@@ -5,7 +5,9 @@ import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { MAX_SEED } from './engine/runOptions';
-import type { DeleteOldModelsParams, DetectColumnsParams, PredictFileParams, SelectModelParams, TrainParams } from '../common/protocol';
+import type {
+  DeleteOldModelsParams, DetectColumnsParams, FillMissingGenresParams, PredictFileParams, SelectModelParams, TrainParams,
+} from '../common/protocol';
 
 /** A URI scheme has two or more letters, so a Windows drive letter (`C:\data.csv`) is a path. */
 const SCHEME = /^([a-z][a-z0-9+.-]+):/i;
@@ -68,6 +70,9 @@ export const deleteOldModelsParams = z.object({
   keep: int(1, Number.MAX_SAFE_INTEGER, 'an integer of at least 1').optional(),
   dryRun: bool.optional(),
 }) satisfies z.ZodType<DeleteOldModelsParams>;
+
+export const fillMissingGenresParams = z.object({ uri: fileRef('the URI of an open document (a string)') }) satisfies
+  z.ZodType<FillMissingGenresParams>;
 
 /** The params checked against `schema`, or an InvalidParams error naming `method` and each bad field (up to three). */
 export function checkParams<T>(method: string, schema: z.ZodType<T>, params: unknown): T {

@@ -6,11 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  CancellationToken, createConnection, InitializeResult, MessageType, ProposedFeatures, ShowMessageNotification, TextDocuments, TextDocumentSyncKind,
+  CancellationToken, ClientCapabilities, createConnection, InitializeResult, MessageType, ProposedFeatures, ShowMessageNotification, TextDocuments, TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { DatasetOptions, formatIssue, readDataset } from './engine/data';
-import { pruneStore, selectModel, STORE_DIR } from './engine/modelStore';
+import { selectModel, STORE_DIR } from './engine/modelStore';
 import { releaseOrphanedLock } from './engine/storeLock';
 import { clearCache } from './engine/cacheAdmin';
 import { cacheDirOf } from './engine/engineOptions';
@@ -24,18 +24,18 @@ import { ComparisonOutcome, ComparisonsEnded, Training } from './training';
 import { HostOptions, ModelHost, settledHost, summarize } from './modelHost';
 import { modelLoadProgress } from './loadProgress';
 import { PredictClient } from './predictClient';
-import {
-  DaemonSettings, DeleteOldModelsResult, DetectColumnsResult, ModelState, ModelSummary, Notifications, PredictFileResult, ReportChanged, Requests,
-  TrainResult,
-} from '../common/protocol';
-import { checkParams, deleteOldModelsParams, detectColumnsParams, predictFileParams, selectModelParams, trainParams } from './requestSchemas';
+import { DaemonSettings, DetectColumnsResult, ModelState, Notifications, PredictFileResult, ReportChanged, Requests, TrainResult } from '../common/protocol';
+import { checkParams, detectColumnsParams, predictFileParams, selectModelParams, trainParams } from './requestSchemas';
 import { DEFAULT_KEEP_MODELS, validateSettings } from './settings';
+import { Curation, CURATION_CAPABILITIES } from './curation';
+import { registerStoreRequests } from './storeRequests';
 
 const connection = createConnection(ProposedFeatures.all);
 const logError = (m: string) => connection.console.error(m);
 installProcessGuards(logError);
 const documents = new TextDocuments(TextDocument);
 let settings: DaemonSettings = {};
+let clientCapabilities: ClientCapabilities = {};
 let root = process.cwd();
 let host: ModelHost;
 /** The prediction thread, shared by every ModelHost this daemon makes (a settings change makes a new one). */
@@ -98,7 +98,10 @@ function state(): ModelState {
   return training ? { state: 'ready', model, comparison: { ...training.comparison } } : { state: 'ready', model };
 }
 
-const publishState = () => quietly('sending the status', connection.sendNotification(Notifications.status, state()), logError);
+const publishState = () => {
+  curation.modelMaybeChanged(); // a new model: diagnostics and inlay hints are computed again
+  quietly('sending the status', connection.sendNotification(Notifications.status, state()), logError);
+};
 const reportChanged = (r: ReportChanged) => quietly('sending a report change', connection.sendNotification(Notifications.reportChanged, r), logError);
 
 /** The comparison of a served model ended: the training is over, and the client hears of it when it was told 'pending'. */
@@ -121,8 +124,9 @@ connection.onInitialize((params): InitializeResult => {
     pendingWarnings.push(`the workspace folder ${folder} is not on disk; paths are relative to ${root}`);
   }
   applySettings(params.initializationOptions);
+  clientCapabilities = params.capabilities;
   return {
-    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true },
+    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true, ...CURATION_CAPABILITIES },
     serverInfo: { name: 'genre-lens', version: '0.1.0' },
   };
 });
@@ -146,6 +150,7 @@ connection.onDidChangeConfiguration((change) => {
   flushWarnings();
   documentDatasets.clear(); // columns, poster roots and base URL shape how documents parse
   hoverDocuments.clear();
+  curation.settingsChanged();
   host.setOptions(engineOptions());
   if (hostKey() !== before) {
     // New hovers wait for the new host; those already sent to the old one finish on its model.
@@ -166,6 +171,9 @@ documents.onDidClose((e) => {
   hoverDocuments.delete(e.document.uri);
 });
 const datasetOf = (doc: TextDocument) => documentDatasets.get(doc).dataset;
+// Diagnostics, quick fixes, Fill Missing Genres and inlay hints (curation.ts) read documents as hovers do.
+const curation = new Curation({ connection, documents, parsed: hoverDocuments, host: () => host, settings: () => settings, trusted,
+  log: (m) => connection.console.warn(m), clientCapabilities: () => clientCapabilities });
 
 connection.onHover((params, token) => answerHover(params, token, { documents, parsed: hoverDocuments, host: () => host, trusted }));
 
@@ -265,18 +273,6 @@ connection.onRequest(Requests.getReport, async () => {
   return status === report.ablationStatus ? report : { ...report, ablationStatus: status };
 });
 
-connection.onRequest(Requests.listModels, (): ModelSummary[] => {
-  const dir = path.join(storeDir(), 'models');
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((n) => !n.startsWith('.')).flatMap((n) => {
-    try {
-      return [summarize({ dir: path.join(dir, n), manifest: readManifest(path.join(dir, n)) })]; // the manifest only: no boosters here
-    } catch {
-      return [];
-    }
-  }).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-});
-
 connection.onRequest(Requests.selectModel, async (raw) => {
   const params = checkParams(Requests.selectModel.method, selectModelParams, raw);
   if (params.dir) {
@@ -288,17 +284,10 @@ connection.onRequest(Requests.selectModel, async (raw) => {
   return state();
 });
 
+registerStoreRequests(connection, storeDir, () => settings);
+
 // The embedding cache of this daemon's settings: emptied at once for every process using it, then its files removed.
 connection.onRequest(Requests.clearEmbeddingCache, () => clearCache(cacheDirOf(engineOptions()) ?? undefined));
-
-connection.onRequest(Requests.deleteOldModels, (raw): DeleteOldModelsResult => {
-  const params = checkParams(Requests.deleteOldModels.method, deleteOldModelsParams, raw);
-  const keep = params.keep ?? settings.keepModels ?? DEFAULT_KEEP_MODELS;
-  const store = storeDir();
-  if (!fs.existsSync(path.join(store, 'models'))) return { store, keep, deleted: [], kept: [] }; // no model saved yet
-  const r = pruneStore(store, { keep, dryRun: params.dryRun === true });
-  return { store, keep, deleted: r.deleted, kept: r.kept };
-});
 
 documents.listen(connection);
 connection.listen();

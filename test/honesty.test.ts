@@ -80,8 +80,13 @@ test('changing the evaluation file\'s labels leaves every booster and threshold 
   assert.deepEqual(saved(b.modelDir).blend, saved(a.modelDir).blend);
   const thresholds = (m: string) => saved(m).genres.map((g) => JSON.stringify([g.name, g.threshold, g.bestIteration, g.oofF1, g.booster]));
   assert.deepEqual(thresholds(b.modelDir), thresholds(a.modelDir));
-  // The labels did reach the scoring: the same predictions, scored against other truths.
-  assert.deepEqual(b.report.evaluationRows, a.report.evaluationRows);
+  // training.json (the training rows' held-out probabilities and the label-issue thresholds) too: an --eval file is not recorded.
+  assert.ok(fs.readFileSync(path.join(a.modelDir, 'training.json')).equals(fs.readFileSync(path.join(b.modelDir, 'training.json'))), 'training.json differs');
+  assert.deepEqual(b.report.labelIssues, a.report.labelIssues);
+  // The labels did reach the scoring: the same predictions, scored against other truths (and recorded with them).
+  const predictions = (r: typeof a.report) => r.evaluationRows?.map(({ labels: _, ...row }) => row);
+  assert.deepEqual(predictions(b.report), predictions(a.report));
+  assert.notDeepEqual(b.report.evaluationRows?.map((r) => r.labels), a.report.evaluationRows?.map((r) => r.labels));
   assert.notDeepEqual(b.report.metrics.perLabel, a.report.metrics.perLabel);
   assert.notEqual(b.report.metrics.micro.f1, a.report.metrics.micro.f1);
   assert.notEqual(b.manifest.evaluation.kind === 'file' && b.manifest.evaluation.sha256, a.manifest.evaluation.kind === 'file' && a.manifest.evaluation.sha256);

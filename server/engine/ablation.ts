@@ -21,6 +21,8 @@ export interface Fitted {
   headFiles?: Record<string, string>;
   /** The model's decision threshold per genre (the blend's when there are heads). */
   thresholds: number[];
+  /** The training rows' out-of-fold probabilities of the model (the blend's, or LightGBM's alone), genre-major. */
+  oof: Float32Array[];
   /** Evaluation-row probabilities of the model, genre-major: `proba[g][row]`. */
   proba: Float64Array[];
   metrics: MultiLabelReport;
@@ -59,12 +61,12 @@ export async function fitModel(train: HeadData, evalData: HeadData, labels: Uint
     const score = (proba: Float64Array[], at: readonly number[]) => evaluate(evalTruth, toRows(predictor.decide(proba, at), evalData.nrow), genres);
     const proba = await predictor.predictProba(evalData);
     const metrics = score(proba, thresholds);
-    if (!fit.blend) return { model: fit.lgbm, thresholds, proba, metrics, lgbmMetrics: metrics };
+    if (!fit.blend) return { model: fit.lgbm, thresholds, oof: fit.oof, proba, metrics, lgbmMetrics: metrics };
     const parts = await predictor.components(evalData);
     const own = [fit.lgbm.genres.map((g) => g.threshold), ...fit.heads.map((h) => headThresholds(h, labels, trained))];
     const alone = parts.map((p, i) => score(p, own[i]));
     const components = [...fit.blend.components.map((c, i) => entry(c.name, c.weight, alone[i])), entry('blend', 1, metrics)];
-    return { model: fit.lgbm, blended: fit, headFiles, thresholds, proba, metrics, components, lgbmMetrics: alone[0] };
+    return { model: fit.lgbm, blended: fit, headFiles, thresholds, oof: fit.oof, proba, metrics, components, lgbmMetrics: alone[0] };
   } finally {
     predictor.dispose();
   }

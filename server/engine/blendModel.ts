@@ -17,6 +17,12 @@ export interface BlendedFit {
   heads: HeadFit[];
   /** The components' weights (LightGBM first) and the blend's per-genre thresholds; null without heads. */
   blend: (BlendRecord & { thresholds: number[]; oofF1: number[] }) | null;
+  /**
+   * The model's out-of-fold probabilities of the training rows, genre-major: the blend at the chosen weights (LightGBM
+   * alone without heads), each from components that never saw the row; 0 for an untrained genre. Never saved as such
+   * (training.json records them rounded).
+   */
+  oof: Float32Array[];
 }
 
 /**
@@ -52,12 +58,14 @@ export async function fitBlended(data: HeadData, labels: Uint8Array[], genres: s
     throw l.status === 'rejected' ? l.reason : (h as PromiseRejectedResult).reason;
   }
   const lgbm = l.value, fits = h.value;
-  if (fits.length === 0) return { lgbm, heads: [], blend: null };
-  const lgbmOof = lgbm.genres.map((g) => g.oof ?? new Float32Array(data.nrow));
+  const lgbmOof = lgbm.genres.map((g) => (g.model && g.oof ? g.oof : new Float32Array(data.nrow)));
+  if (fits.length === 0) return { lgbm, heads: [], blend: null, oof: lgbmOof };
   const choice = chooseBlend([{ name: 'lightgbm', oof: lgbmOof }, ...fits.map((f) => ({ name: f.name, oof: f.oof }))], labels, trained);
   const components = [{ name: 'lightgbm' as const, weight: choice.weights[0] },
     ...fits.map((f, i) => ({ name: f.name, weight: choice.weights[i + 1] }))];
-  return { lgbm, heads: fits, blend: { components, thresholds: choice.thresholds, oofF1: choice.oofF1 } };
+  const blended = blendProba([lgbmOof, ...fits.map((f) => f.oof)].map((c) => c.map((g) => Float64Array.from(g))), choice.weights);
+  const oof = blended.map((p, g) => (trained[g] ? Float32Array.from(p) : new Float32Array(data.nrow)));
+  return { lgbm, heads: fits, blend: { components, thresholds: choice.thresholds, oofF1: choice.oofF1 }, oof };
 }
 
 /** Each head's own per-genre thresholds (best F1 on its out-of-fold probabilities), for scoring it alone. */
@@ -87,8 +95,30 @@ export class BlendPredictor {
   /** The blended probabilities, genre-major; untrained genres get 0. */
   async predictProba(data: HeadData): Promise<Float64Array[]> {
     if (this.heads.length === 0) return this.lgbm.predictProba(data.X, data.nrow);
-    const blended = blendProba(await this.components(data), this.weights);
+    return this.blend(await this.components(data));
+  }
+
+  /** The blend of components() (the same as predictProba), so an explanation reuses the components' probabilities. */
+  blend(components: Float64Array[][]): Float64Array[] {
+    if (this.heads.length === 0) return components[0];
+    const blended = blendProba(components, this.weights);
     return blended.map((p, g) => (this.model.genres[g].model ? p : new Float64Array(p.length)));
+  }
+
+  /** The components in blend order (LightGBM first) with their weights; `head` null for LightGBM. */
+  get parts(): { name: 'lightgbm' | HeadName; weight: number; head: HeadModel | null }[] {
+    return [{ name: 'lightgbm' as const, weight: this.weights[0], head: null },
+      ...this.heads.map((head, i) => ({ name: head.name, weight: this.weights[i + 1], head }))];
+  }
+
+  /** Whether genre g has a classifier (untrained genres are never predicted). */
+  trained(genre: number): boolean {
+    return this.model.genres[genre].model !== null;
+  }
+
+  /** LightGBM's raw score (log-odds) of one genre per row: the sum of its contributions. */
+  raw(genre: number, X: Float32Array, nrow: number): Float64Array {
+    return this.lgbm.raw(genre, X, nrow);
   }
 
   /** 0/1 decisions, genre-major, at `thresholds` (default: the model's). */

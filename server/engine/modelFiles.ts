@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import { type ParseError, parse as parseLenient, printParseErrorCode } from 'jsonc-parser';
 import type { z } from 'zod';
 import { boosterProblem } from './boosterCheck';
-import { BOOSTER_PATH, Manifest, manifestSchema, MODEL_FORMAT, Pointer, pointerSchema, Report, reportSchema } from '../../common/modelSchema';
+import {
+  BOOSTER_PATH, Manifest, manifestSchema, MODEL_FORMAT, Pointer, pointerSchema, Report, reportSchema, type TrainingRecordFile, trainingRecordSchema,
+} from '../../common/modelSchema';
 import { type HeadModel, loadHead } from './heads';
 import type { OneVsRestModel } from './trainer';
 import { isInside } from './untrustedFiles';
@@ -16,7 +18,9 @@ export const STORE_DIR = '.genre-lens';
 const HEAD_PATH = /^heads\/[a-z0-9][a-z0-9_.-]{0,63}\.json$/;
 export const POINTER = 'current.json';
 const MB = 1024 * 1024;
-export const MAX_BYTES = { manifest: 16 * MB, report: 64 * MB, booster: 256 * MB, boosters: 1024 * MB, pointer: 1 * MB };
+export const MAX_BYTES = { manifest: 16 * MB, report: 64 * MB, training: 64 * MB, booster: 256 * MB, boosters: 1024 * MB, pointer: 1 * MB };
+/** The model folder's record of each row's held-out probabilities (optional: older models lack it). */
+export const TRAINING_FILE = 'training.json';
 
 /** A saved model, ready to predict. */
 export interface LoadedModel {
@@ -95,6 +99,25 @@ export function readManifest(dir: string): Manifest {
 /** The model's report.json, structurally validated and size-bounded (what the report panel draws). */
 export function readReport(modelDir: string): Report {
   return readJsonFile(path.join(modelDir, 'report.json'), reportSchema, MAX_BYTES.report) as unknown as Report;
+}
+
+/**
+ * A model folder's (or a store's current model's) training.json, validated: confined to the folder, at most 64 MB,
+ * schema-checked (lengths = genres, probabilities finite in 0..1) and its genres those of the manifest. null when the
+ * model has none (saved before Genre Lens recorded it); a damaged one throws an error naming the file and field.
+ */
+export function readTrainingRows(modelDir: string): TrainingRecordFile | null {
+  const dir = resolveModelDir(modelDir);
+  const file = path.join(dir, TRAINING_FILE);
+  if (!statOrNull(file, false)) return null;
+  if (!statOrNull(file)) throw new Error(`${file}: a link to nothing; refused`);
+  if (!isInside(fs.realpathSync(dir), fs.realpathSync(file))) throw new Error(`${file}: leads outside the model folder; refused`);
+  const record = readJsonFile(file, trainingRecordSchema, MAX_BYTES.training);
+  const names = readManifest(dir).genres.map((g) => g.name);
+  if (names.length !== record.genres.length || names.some((n, i) => n !== record.genres[i])) {
+    throw new Error(`${file}: genres: expected the manifest's ${names.length} genres in its order, got ${record.genres.length} others`);
+  }
+  return record;
 }
 
 export function readPointer(store: string): Pointer {
@@ -198,7 +221,7 @@ export function modelFolderProblem(dir: string): string | null {
   } catch (e) {
     return `is not a Genre Lens model folder (${errorText(e)})`;
   }
-  const stray = entries.filter((e) => !(e.isFile() && (e.name === 'manifest.json' || e.name === 'report.json'))
+  const stray = entries.filter((e) => !(e.isFile() && (e.name === 'manifest.json' || e.name === 'report.json' || e.name === TRAINING_FILE))
     && !(e.isDirectory() && (e.name === 'boosters' || e.name === 'heads'))).map((e) => e.name);
   for (const [sub, pattern] of [['boosters', BOOSTER_PATH], ['heads', HEAD_PATH]] as const) {
     const inside = entries.some((e) => e.name === sub && e.isDirectory()) ? fs.readdirSync(path.join(dir, sub), { withFileTypes: true }) : [];

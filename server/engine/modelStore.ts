@@ -4,7 +4,8 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, MAX_BYTES, modelFolderProblem, POINTER, readBounded, readPointer } from './modelFiles';
+import { loadModel, MAX_BYTES, modelFolderProblem, POINTER, readBounded, readPointer, readTrainingRows, TRAINING_FILE } from './modelFiles';
+import { trainingRecordJson } from './trainingRecord';
 import { DEFAULT_KEEP_MODELS, MAX_SOURCE_NAME, pruneStore } from './modelRetention';
 import type { Pointer } from '../../common/modelTypes';
 import { isInside } from './untrustedFiles';
@@ -243,6 +244,13 @@ export function selectModel(store: string, modelDir: string): string {
     });
     // The heads as validated, written back in their own (deterministic) form.
     for (const h of loaded.heads) for (const [rel, content] of Object.entries(h.files())) files[`heads/${rel}`] = content;
+    // training.json as validated; a damaged one is left behind (the model predicts without it; label issues need a new training).
+    try {
+      const record = readTrainingRows(loaded.dir);
+      if (record) files[TRAINING_FILE] = trainingRecordJson(record);
+    } catch {
+      // not copied
+    }
     writeDirAtomic(path.join(store, 'models', name), files);
   }
   loaded.heads.forEach((h) => h.dispose());

@@ -5,6 +5,8 @@ import { datasetOptionsOf, EngineOptions, RunProgress } from './engineOptions';
 import { evaluate, MultiLabelReport } from './metrics';
 import { type LoadedModel, readManifest, resolveModelDir } from './modelFiles';
 import { absentColumnWarnings, ColumnUse, ignoredColumnWarnings, readWithModelColumns } from './modelColumns';
+import type { GenreWhy } from './explain';
+import type { Neighbour } from './neighbours';
 import { ModelPipeline } from './pipeline';
 import { labelColumns, toRows } from './split';
 
@@ -16,9 +18,15 @@ export interface Prediction {
   proba: number[];
   predicted: string[];
   posterMissing: string | null;
+  /** With `explain` (predict only): per trained genre, the evidence from the description vs the poster. */
+  why?: GenreWhy[];
+  /** With `explain`: the nearest training movies by text embedding (absent without a kNN head and training.json). */
+  neighbours?: Neighbour[];
 }
 
-export type FileOptions = EngineOptions & { onProgress?: (p: RunProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal };
+export type FileOptions = EngineOptions & { onProgress?: (p: RunProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal;
+  /** predictFile: also say why each genre, and list each row's nearest training movies (`--explain`). */
+  explain?: boolean };
 
 /** Reads `dataFile` with the model's columns (before loading any encoder, so a wrong file fails at once) and predicts it. */
 async function predictWith(modelPath: string, dataFile: string, options: FileOptions, use: ColumnUse):
@@ -33,11 +41,12 @@ async function predictWith(modelPath: string, dataFile: string, options: FileOpt
   options.onProgress?.({ phase: 'loading encoders' });
   const pipeline = await ModelPipeline.load(dir, options, options.onProgress);
   try {
-    const results = await pipeline.predictRows(data.rows, { signal: options.signal, onProgress: (phase, done, total) =>
-      options.onProgress?.({ phase: phase === 'text' ? 'encoding text' : 'encoding posters', done, total }) });
+    const results = await pipeline.predictRows(data.rows, { signal: options.signal, explain: use === 'predict' && options.explain === true,
+      onProgress: (phase, done, total) => options.onProgress?.({ phase: phase === 'text' ? 'encoding text' : 'encoding posters', done, total }) });
     const names = pipeline.manifest.genres.map((g) => g.name);
     const predictions = data.rows.map((row, r) => ({ row, proba: results[r].proba, posterMissing: results[r].posterNote,
-      predicted: names.filter((_, g) => results[r].predicted[g]) }));
+      predicted: names.filter((_, g) => results[r].predicted[g]),
+      ...(results[r].why ? { why: results[r].why } : {}), ...(results[r].neighbours ? { neighbours: results[r].neighbours } : {}) }));
     return { model: pipeline.loaded, data, predictions };
   } finally {
     await pipeline.dispose();

@@ -1,6 +1,6 @@
 // What a training run saves: the manifest (genres, thresholds, encoders, provenance, metrics), the report the panel
 // draws (metrics, ablation, co-occurrence, thinned precision–recall curves, the evaluation rows' predictions) and
-// the booster and head files, as the model folder's file map.
+// the booster and head files and training.json (held-out probabilities, label issues), as the model folder's file map.
 import * as path from 'node:path';
 import type { MovieRow } from './data';
 import type { Fitted, Variant } from './ablation';
@@ -12,6 +12,9 @@ import {
 } from '../../common/modelTypes';
 import type { TrainEvalFeatures } from './trainFeatures';
 import { sha256Of, type TrainingRows } from './trainingRows';
+import { labelIssueSummary } from './labelIssues';
+import { TRAINING_FILE } from './modelFiles';
+import { buildTrainingRecord, trainingRecordJson } from './trainingRecord';
 
 /**
  * The warnings saved in manifest.json and report.json: the first `max`, each cut to `maxChars`, then a count, so a
@@ -38,9 +41,10 @@ function thin(points: PrecisionRecallPoint[], max = 101): PrecisionRecallPoint[]
  * The evaluation rows' predictions as report.json records them (line, title, probability per genre at full precision),
  * or undefined above MAX_EVALUATION_ROWS rows or MAX_EVALUATION_CELLS probabilities, which would swell the report.
  */
-export function evaluationRows(rows: readonly MovieRow[], proba: readonly Float64Array[]): EvaluationRow[] | undefined {
+export function evaluationRows(rows: readonly MovieRow[], proba: readonly Float64Array[], labels?: readonly Uint8Array[]): EvaluationRow[] | undefined {
   if (rows.length > MAX_EVALUATION_ROWS || rows.length * proba.length > MAX_EVALUATION_CELLS) return undefined;
-  return rows.map((row, i) => ({ line: row.range.start.line + 1, title: row.title, proba: proba.map((p) => p[i]) }));
+  return rows.map((row, i) => ({ line: row.range.start.line + 1, title: row.title, proba: proba.map((p) => p[i]),
+    ...(labels ? { labels: labels.flatMap((col, g) => (col[i] ? [g] : [])) } : {}) }));
 }
 
 export interface RunFacts {
@@ -79,7 +83,8 @@ export function buildModelFiles(f: RunFacts): { manifest: Manifest; report: Repo
   };
   const trained = main.model.genres.map((g) => g.model !== null);
   const posters = { missingTrain: f.features.train.posterMissing, missingEval: f.features.eval.posterMissing, reasons: f.features.posterReasons };
-  const recorded = evaluationRows(evalRows, main.proba);
+  const recorded = evaluationRows(evalRows, main.proba, f.evalCols);
+  const record = buildTrainingRecord(f.rows, f.labels, main.oof, f.evalCols, main.proba);
   const report: Report = {
     formatVersion: manifest.formatVersion,
     run: { createdAt: f.createdAt, dataset: manifest.dataset, evaluation, encoders: manifest.encoders, seed: f.seed,
@@ -92,10 +97,12 @@ export function buildModelFiles(f: RunFacts): { manifest: Manifest; report: Repo
     cooccurrence: cooccurrence(f.labels, trained, trainRows.length),
     prCurves: genres.map((_, g) => (trained[g] && f.evalCols[g].some((v) => v) ? thin(precisionRecallCurve(f.evalCols[g], main.proba[g])) : [])),
     ...(recorded ? { evaluationRows: recorded } : {}),
+    labelIssues: labelIssueSummary(record),
   };
   const files: Record<string, string> = {
     'manifest.json': JSON.stringify(manifest, null, 2) + '\n',
     'report.json': JSON.stringify(report) + '\n',
+    [TRAINING_FILE]: trainingRecordJson(record),
   };
   main.model.genres.forEach((g, i) => {
     if (g.model && genreEntries[i].booster) files[genreEntries[i].booster as string] = g.model;

@@ -244,7 +244,19 @@ export class OneVsRestPredictor {
   contributions(genre: number, X: Float32Array, nrow: number): Float64Array {
     const b = this.boosters[genre];
     if (!b) return new Float64Array(nrow * (this.model.numFeatures + 1));
-    return b.predict(X, nrow, this.model.numFeatures, 'contrib');
+    return boosterCall(this.model.genres[genre], () => b.predict(X, nrow, this.model.numFeatures, 'contrib'));
+  }
+
+  /** Raw scores (log-odds) of one genre, one a row; zeros for an untrained genre. Equal to the sum of its contributions. */
+  raw(genre: number, X: Float32Array, nrow: number): Float64Array {
+    const b = this.boosters[genre];
+    if (!b) return new Float64Array(nrow);
+    return boosterCall(this.model.genres[genre], () => b.predict(X, nrow, this.model.numFeatures, 'raw'));
+  }
+
+  /** Whether genre `genre` has a booster. */
+  trained(genre: number): boolean {
+    return this.boosters[genre] !== null;
   }
 
   /** 0/1 decisions with each genre's threshold, genre-major like predictProba. */

@@ -51,7 +51,8 @@ describe('Genre Lens in code-server', () => {
   before(async () => {
     if (skipReason) return;
     fs.mkdirSync(RESULTS, { recursive: true });
-    for (const f of fs.readdirSync(RESULTS)) if (/^(?!tmdb-).*\.(png|log)$/.test(f)) fs.rmSync(path.join(RESULTS, f));
+    // Its own files only: not the TMDB report's, nor curation.test.ts's (which may have run first).
+    for (const f of fs.readdirSync(RESULTS)) if (/^(?!tmdb-|curation-|problems-suspicious|quick-fix-applied|report-rows).*\.(png|log)$/.test(f)) fs.rmSync(path.join(RESULTS, f));
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-e2e-'));
     const pkg = packageExtension(root);
     console.log(`# packaged ${path.basename(pkg.vsix)}: ${(pkg.bytes / 2 ** 20).toFixed(1)} MiB`);

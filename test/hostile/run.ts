@@ -13,6 +13,7 @@ import { modelCases } from './cases-models';
 import { optionCases } from './cases-options';
 import { posterCases } from './cases-posters';
 import { storeCases } from './cases-store';
+import { trainingCases } from './cases-training';
 import { daemonCases, Outcome } from './daemon';
 import { CLI, MAX_RSS_KB, REPO, runCli, writePreload } from './exec';
 import { csvText, tinyCsv, withPosters, write } from './generate';
@@ -108,7 +109,7 @@ async function main(): Promise<number> {
   const ctx: Ctx = { root, preload: writePreload(root), cache: path.join(root, 'cache'), seedStore: path.join(root, 'seed/.genre-lens'),
     posterModel: '', server: server.url, hits: server.hits };
   const only = process.env.HOSTILE_ONLY ? new RegExp(process.env.HOSTILE_ONLY, 'i') : null;
-  const cases = [...storeCases, ...posterCases, ...dataCases, ...optionCases, ...modelCases, ...cacheCases, ...headCases].filter((c) => !only || only.test(c.name));
+  const cases = [...storeCases, ...posterCases, ...dataCases, ...optionCases, ...modelCases, ...cacheCases, ...headCases, ...trainingCases].filter((c) => !only || only.test(c.name));
   const outcomes: Outcome[] = [];
   const report = (o: Outcome) => {
     outcomes.push(o);

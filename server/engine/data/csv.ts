@@ -55,9 +55,10 @@ export function readCsv(src: SourceText, delimiter = detectDelimiter(src.text)):
   const names = header.map((name, i): string | null => {
     const key = name.trim().toLowerCase();
     const at = headerStarts[i];
-    if (key === '') issues.push(src.issue('warning', at, `column ${i + 1} has an empty name; it is ignored`));
+    const to = fieldEnd(src.text, at, i + 1 < headerStarts.length ? headerStarts[i + 1] - 1 : spans[0].end);
+    if (key === '') issues.push(src.issue('warning', at, `column ${i + 1} has an empty name; it is ignored`, to));
     else if (seen.has(key)) {
-      issues.push(src.issue('warning', at, `duplicate column name "${name}" (as column ${seen.get(key)! + 1}); this column is ignored`));
+      issues.push(src.issue('warning', at, `duplicate column name "${name}" (as column ${seen.get(key)! + 1}); this column is ignored`, to));
     } else {
       seen.set(key, i);
       columns.push(name);
@@ -73,11 +74,13 @@ export function readCsv(src: SourceText, delimiter = detectDelimiter(src.text)):
     if (record.every((v) => v === '')) continue; // a line of blanks or bare delimiters
     if (record.length !== header.length) {
       const d = delimiter === '\t' ? 'tab' : `"${delimiter}"`;
-      issues.push(src.issue('error', start, `row has ${record.length} fields but the header has ${header.length} (delimiter ${d}); row skipped`));
+      issues.push(src.issue('error', start, `row has ${record.length} fields but the header has ${header.length} (delimiter ${d}); row skipped`, end));
       continue;
     }
     const starts = fieldStarts(src.text, start, delimiter);
-    const cells = new Map(names.flatMap((name, i) => (name === null ? [] : [[name, { value: record[i], offset: starts[i] }]])));
+    const cells = new Map(names.flatMap((name, i) => (name === null ? [] : [[name, {
+      value: record[i], ...fieldSpan(src.text, starts[i], i + 1 < starts.length ? starts[i + 1] - 1 : end),
+    }]])));
     records.push({ cells, start, end });
   }
   return { columns, records, issues, delimiter };
@@ -118,6 +121,27 @@ function fieldStarts(text: string, start: number, delimiter: string): number[] {
     else if (c === '\n' || c === '\r') break;
   }
   return starts;
+}
+
+/** Where the field in [start, limit) ends once the blanks csv-parse trims after it are left out (all blanks: `limit`). */
+function fieldEnd(text: string, start: number, limit: number): number {
+  let end = limit;
+  while (end > start && isBlank(text, end - 1)) end--;
+  return end === start ? limit : end;
+}
+
+/** Whether text[i] is a blank csv-parse trims (printable ASCII, the usual case, checked without a regex). */
+function isBlank(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c <= 32 || c >= 127 ? /\s/.test(text[i]) : false;
+}
+
+/** The field in [start, limit) without the blanks around it (csv-parse trims them): quotes included; all blanks, empty at `limit`. */
+function fieldSpan(text: string, start: number, limit: number): { offset: number; end: number } {
+  const end = fieldEnd(text, start, limit);
+  let offset = start;
+  while (offset < end && isBlank(text, offset)) offset++;
+  return { offset, end };
 }
 
 /** Locates a csv-parse error at the field at fault (err.column) of the record that follows offset `after`. */

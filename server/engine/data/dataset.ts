@@ -10,10 +10,11 @@ import { normaliseGenres, parseGenreCell } from './genres';
 import { readJson, readJsonl } from './json';
 import { envPosterRoots } from '../posterFile';
 import { DEFAULT_POSTER_BASE_URL, posterOutsideRoots, resolvePoster } from './posters';
-import { RawRecord, SourceText } from './source';
+import { RawCell, RawRecord, SourceText } from './source';
 import { quoteText } from './textFold';
 import {
-  ColumnMapping, ColumnRole, Dataset, DatasetError, DatasetFormat, DatasetOptions, MovieRow, ParseOptions, PosterRef, SourcePosition,
+  CellSpan, ColumnMapping, ColumnRole, Dataset, DatasetError, DatasetFormat, DatasetOptions, GenreSample, MovieRow, ParseOptions, PosterRef,
+  SourcePosition,
 } from './types';
 
 const NO_COLUMNS: ColumnMapping = { id: null, title: null, text: null, genres: null, poster: null };
@@ -90,6 +91,7 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
     posterRoots: [...(options.posterRoots ?? []), ...envPosterRoots()].map((r) => path.resolve(r)),
   };
   const labels = { known: 0, empty: 0, invalid: 0 };
+  const samples = new GenreSampler(format);
 
   const readRow = (record: RawRecord, index: number): MovieRow => {
     const cell = (role: ColumnRole) => (columns[role] === null ? undefined : record.cells.get(columns[role]));
@@ -102,36 +104,39 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
         if (s.length <= max) return s;
         const what = `the ${WHAT[role]} in column "${columns[role]}" is ${s.length} characters long`;
         if (role === 'poster') {
-          issues.push(src.issue('warning', c.offset, `${what}, more than the ${max} a poster reference may have; ignored`));
+          issues.push(src.issue('warning', c.offset, `${what}, more than the ${max} a poster reference may have; ignored`, c.end));
           return '';
         }
-        issues.push(src.issue('warning', c.offset, `${what}; only its first ${max} are used`));
+        issues.push(src.issue('warning', c.offset, `${what}; only its first ${max} are used`, c.end));
         return head(s, max).trimEnd();
       }
       if (typeof c.value === 'number' || typeof c.value === 'boolean') return String(c.value);
       const found = Array.isArray(c.value) ? 'a list' : 'an object';
-      issues.push(src.issue('warning', c.offset, `expected text in column "${columns[role]}", found ${found}; ignored`));
+      issues.push(src.issue('warning', c.offset, `expected text in column "${columns[role]}", found ${found}; ignored`, c.end));
       return '';
     };
 
     const text = str('text');
     if (text === '') {
-      issues.push(src.issue('warning', cell('text')?.offset ?? record.start, `empty "${columns.text}": no description to encode`));
+      const c = cell('text');
+      issues.push(src.issue('warning', c?.offset ?? record.start, `empty "${columns.text}": no description to encode`, c?.end));
     }
 
     let genres: string[] | null = null;
+    const genreCell = columns.genres === null ? undefined : cell('genres');
     if (columns.genres !== null) {
-      const c = cell('genres');
+      const c = genreCell;
       const parsed = parseGenreCell(c?.value);
       if (parsed.kind === 'labels') {
         labels.known++;
         genres = parsed.names;
+        if (c) samples.add(src.text, c, parsed.names);
       } else if (parsed.kind === 'empty') {
         labels.empty++;
       } else {
         labels.invalid++;
         const at = c?.offset ?? record.start;
-        issues.push(src.issue('warning', at, `${parsed.reason}; genres unknown for this row (left out of training and evaluation)`));
+        issues.push(src.issue('warning', at, `${parsed.reason}; genres unknown for this row (left out of training and evaluation)`, c?.end));
       }
     }
 
@@ -139,10 +144,11 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
     const rawPoster = str('poster');
     if (rawPoster !== '') {
       poster = resolvePoster(rawPoster, posterContext) ?? null;
-      if (!poster) issues.push(src.issue('warning', cell('poster')!.offset, `unsupported poster reference ${quoteText(rawPoster, 200)}; ignored`));
+      const c = cell('poster')!;
+      if (!poster) issues.push(src.issue('warning', c.offset, `unsupported poster reference ${quoteText(rawPoster, 200)}; ignored`, c.end));
       const outside = poster && posterOutsideRoots(poster, posterContext);
       if (outside) {
-        issues.push(src.issue('warning', cell('poster')!.offset, outside));
+        issues.push(src.issue('warning', c.offset, outside, c.end));
         poster = null;
       }
     }
@@ -150,7 +156,8 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
     const id = str('id');
     const posterCell = poster ? cell('poster') : undefined;
     return { index, id: id === '' ? undefined : id, title: str('title'), text, genres, poster, range: src.range(record.start, record.end),
-      ...(posterCell ? { posterAt: src.position(posterCell.offset) } : {}) };
+      ...(posterCell ? { posterAt: src.position(posterCell.offset), posterCell: cellSpan(src, posterCell) } : {}),
+      ...(genreCell ? { genresCell: cellSpan(src, genreCell) } : {}) };
   };
 
   const rows = table.records.map(readRow);
@@ -168,7 +175,39 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
     normalizations: normalised.normalizations,
     labels,
     issues,
+    genreSamples: samples.samples,
   };
+}
+
+/** A cell's exact span. */
+function cellSpan(src: SourceText, c: RawCell): CellSpan {
+  return { start: src.position(c.offset), end: src.position(c.end) };
+}
+
+/** Genre cells longer than this are not kept as samples; at most GENRE_SAMPLES are kept. */
+const MAX_SAMPLE_CHARS = 2000;
+const GENRE_SAMPLES = 64;
+
+/**
+ * Keeps a few non-empty genre cells as written: the first 8, the first with two or more names, and the first with
+ * each genre name not seen yet (so TMDB ids can be learned for every genre), up to GENRE_SAMPLES in all.
+ */
+class GenreSampler {
+  readonly samples: GenreSample[] = [];
+  private readonly seen = new Set<string>();
+  private multi = false;
+  constructor(private readonly format: DatasetFormat) {}
+
+  add(text: string, c: RawCell, names: string[]): void {
+    if (this.samples.length >= GENRE_SAMPLES || c.end - c.offset > MAX_SAMPLE_CHARS) return;
+    const fresh = names.filter((n) => !this.seen.has(n.toLowerCase()));
+    if (this.samples.length >= 8 && fresh.length === 0 && (this.multi || names.length < 2)) return;
+    for (const n of fresh) this.seen.add(n.toLowerCase());
+    if (names.length >= 2) this.multi = true;
+    const native = this.format !== 'csv' && typeof c.value !== 'string';
+    const raw = native ? text.slice(c.offset, c.end) : String(c.value);
+    this.samples.push({ text: head(raw, raw.length), native }); // a copy: a slice would keep the whole text alive
+  }
 }
 
 /**

@@ -9,4 +9,8 @@ export type { PosterContext } from './posters';
 export { detectDelimiter } from './csv';
 export { cleanName, foldInvisible, quoteText, visible } from './textFold';
 export { DEFAULT_MAX_DATASET_BYTES, decodeDataset, readDatasetBytes } from './decode';
+export { applyCellEdit, csvField, detectGenreStyle, genreCellEdit, TMDB_GENRE_IDS } from './genreWriter';
+export type { CellEdit, GenreStyle, ListLayout } from './genreWriter';
+export { DEFAULT_MAX_POSTER_CHECKS, datasetProblems, issueRange } from './problems';
+export type { Problem, ProblemOptions } from './problems';
 export * from './types';

@@ -2,7 +2,7 @@
 // and value's offsets; a JSON file is a top-level array of objects, a JSONL file one object per non-blank line.
 // Nesting is checked first by a linear scan, so a hostile file cannot overflow the parser's recursion.
 import { getNodeValue, Node, ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
-import { RawRecord, RawTable, SourceText } from './source';
+import { RawCell, RawRecord, RawTable, SourceText } from './source';
 import { DatasetIssue } from './types';
 
 const STRICT = { disallowComments: true, allowTrailingComma: false };
@@ -32,15 +32,16 @@ export function readJson(src: SourceText): RawTable {
   if (deep >= 0) throw src.error(deep, `invalid JSON: ${tooDeepMessage}`);
   const errors: ParseError[] = [];
   const root = parseTree(src.text, errors, STRICT);
-  if (errors.length) throw src.error(errors[0].offset, `invalid JSON: ${describeError(errors[0])}`);
+  if (errors.length) throw src.error(errors[0].offset, `invalid JSON: ${describeError(errors[0])}`, errors[0].offset + errors[0].length);
   if (root?.type !== 'array') {
-    throw src.error(root?.offset ?? 0, `expected a top-level array of objects, found ${root ? article(root.type) : 'nothing'}`);
+    throw src.error(root?.offset ?? 0, `expected a top-level array of objects, found ${root ? article(root.type) : 'nothing'}`,
+      root && root.offset + root.length);
   }
   const issues: DatasetIssue[] = [];
   const records: RawRecord[] = [];
   for (const [i, node] of (root.children ?? []).entries()) {
     if (node.type === 'object') records.push(objectRecord(node, 0, node.offset, node.offset + node.length));
-    else issues.push(src.issue('error', node.offset, `array element ${i + 1} is ${article(node.type)}, not an object; skipped`));
+    else issues.push(src.issue('error', node.offset, `array element ${i + 1} is ${article(node.type)}, not an object; skipped`, node.offset + node.length));
   }
   return { columns: keysOf(records), records, issues };
 }
@@ -62,9 +63,10 @@ export function readJsonl(src: SourceText): RawTable {
     const errors: ParseError[] = [];
     const node = parseTree(line, errors, STRICT);
     if (errors.length) {
-      issues.push(src.issue('error', start + errors[0].offset, `invalid JSON: ${describeError(errors[0])}; line skipped`));
+      issues.push(src.issue('error', start + errors[0].offset, `invalid JSON: ${describeError(errors[0])}; line skipped`, start + line.length));
     } else if (node?.type !== 'object') {
-      issues.push(src.issue('error', start + (node?.offset ?? 0), `expected a JSON object, found ${article(node?.type ?? 'null')}; line skipped`));
+      issues.push(src.issue('error', start + (node?.offset ?? 0), `expected a JSON object, found ${article(node?.type ?? 'null')}; line skipped`,
+        start + line.length));
     } else {
       records.push(objectRecord(node, start, start, start + line.length));
     }
@@ -74,10 +76,12 @@ export function readJsonl(src: SourceText): RawTable {
 
 /** An object node's properties as cells; `base` is added to offsets (a JSONL line's start). */
 function objectRecord(node: Node, base: number, start: number, end: number): RawRecord {
-  const cells = new Map<string, { value: unknown; offset: number }>();
+  const cells = new Map<string, RawCell>();
   for (const property of node.children ?? []) {
     const [key, value] = property.children ?? [];
-    if (key && value) cells.set(String(key.value), { value: getNodeValue(value), offset: base + value.offset });
+    if (key && value) {
+      cells.set(String(key.value), { value: getNodeValue(value), offset: base + value.offset, end: base + value.offset + value.length });
+    }
   }
   return { cells, start, end };
 }

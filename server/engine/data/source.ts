@@ -3,10 +3,14 @@
 import { DatasetError, DatasetIssue, SourcePosition, SourceRange } from './types';
 import { visible } from './textFold';
 
-/** One cell: a string for CSV, any JSON value for JSON/JSONL; `offset` is where the cell's text starts. */
+/**
+ * One cell: a string for CSV, any JSON value for JSON/JSONL; `offset` is where the cell's text starts and `end` where it
+ * ends (exclusive): a CSV field with its quotes but not the blanks around it, a JSON value node.
+ */
 export interface RawCell {
   value: unknown;
   offset: number;
+  end: number;
 }
 
 /** One data row as read: cells by column name, and its character span (end exclusive, without the line break). */
@@ -48,12 +52,27 @@ export class SourceText {
     return { file: this.file, start: this.position(start), end: this.position(end) };
   }
 
-  issue(severity: DatasetIssue['severity'], offset: number, message: string): DatasetIssue {
-    const p = this.position(offset);
-    return { severity, message: visible(message), file: this.file, line: p.line + 1, column: p.character + 1 };
+  /** The offset where the line holding `offset` ends (before its line break). */
+  lineEnd(offset: number): number {
+    const next = this.lineStarts[this.position(offset).line + 1];
+    if (next === undefined) return this.text.length;
+    return next - (this.text.startsWith('\r\n', next - 2) ? 2 : 1);
   }
 
-  error(offset: number, message: string): DatasetError {
-    return new DatasetError(this.issue('error', offset, message));
+  /** An issue at `offset`, spanning to `end` (default and when not after `offset`: the rest of the line). */
+  issue(severity: DatasetIssue['severity'], offset: number, message: string, end?: number): DatasetIssue {
+    const p = this.position(offset);
+    const issue: DatasetIssue = { severity, message: visible(message), file: this.file, line: p.line + 1, column: p.character + 1 };
+    const to = end !== undefined && end > offset ? end : this.lineEnd(offset);
+    if (to > offset) {
+      const e = this.position(to);
+      issue.endLine = e.line + 1;
+      issue.endColumn = e.character + 1;
+    }
+    return issue;
+  }
+
+  error(offset: number, message: string, end?: number): DatasetError {
+    return new DatasetError(this.issue('error', offset, message, end));
   }
 }

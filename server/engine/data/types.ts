@@ -48,7 +48,30 @@ export interface MovieRow {
   poster: PosterRef | null;
   /** Where the poster cell starts, for messages about that poster. */
   posterAt?: SourcePosition;
+  /** The poster cell's exact span (as genresCell), when the row has a poster. */
+  posterCell?: CellSpan;
+  /**
+   * The genre cell's exact span in the source: CSV, the whole field with its quotes (surrounding blanks excluded; an
+   * empty span for an empty field); JSON/JSONL, the value node (`null`, `""`, `[]`...). Absent without a genres
+   * column, or when a JSON row lacks the key.
+   */
+  genresCell?: CellSpan;
   range: SourceRange;
+}
+
+/** A cell's span in the source, end exclusive. */
+export interface CellSpan {
+  start: SourcePosition;
+  end: SourcePosition;
+}
+
+/**
+ * The source text of a non-empty genre cell, kept so the file's genre style can be learned (genreWriter.ts). `text` is
+ * the cell's value for CSV cells and JSON strings, the raw JSON source of a JSON array (`native`).
+ */
+export interface GenreSample {
+  text: string;
+  native: boolean;
 }
 
 
@@ -78,6 +101,9 @@ export interface DatasetIssue {
   file: string;
   line: number;
   column: number;
+  /** Where the token/cell at fault ends (1-based, exclusive), when known: a line/column range for editors. */
+  endLine?: number;
+  endColumn?: number;
 }
 
 /** `file:line:column: message`, with control and invisible characters (bidi overrides...) shown as escapes. */
@@ -114,6 +140,8 @@ export interface Dataset {
   /** Rows with known genres; with an empty genre cell; with an unparseable one (a warning each). */
   labels: { known: number; empty: number; invalid: number };
   issues: DatasetIssue[];
+  /** A bounded sample of non-empty genre cells as written (the first ones, and the first with a genre not seen yet). */
+  genreSamples?: GenreSample[];
   /**
    * sha256 (hex) of the exact bytes readDataset read (before decoding): the provenance a model records. Undefined
    * for parseDataset of an in-memory text (an editor's buffer), whose bytes on disk, if any, were not read.

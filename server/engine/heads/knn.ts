@@ -92,8 +92,21 @@ async function storedTensor(stored: Int8Array, ns: number, dim: number): Promise
   return tf.tensor2d(Float32Array.from(stored), [ns, dim]);
 }
 
-class KnnModel implements HeadModel {
+/** A head that can list the stored (training) rows nearest to a text embedding (the kNN head). */
+export interface NeighbourHead extends HeadModel {
+  /** How many rows it stores (the training rows). */
+  readonly rows: number;
+  neighbours(vector: Float32Array, k: number): { row: number; similarity: number }[];
+}
+
+export function hasNeighbours(h: HeadModel): h is NeighbourHead {
+  return typeof (h as Partial<NeighbourHead>).neighbours === 'function';
+}
+
+class KnnModel implements NeighbourHead {
   readonly name = 'knn' as const;
+  /** Per stored row, the L2 norm of its (int8) text block, made on the first neighbours() call. */
+  private norms: { t: number; norm: Float64Array } | null = null;
   /** The stored rows on the tfjs backend, made on the first prediction (not per hover) and freed by dispose(). */
   private tensor: Promise<Tensor2D> | null = null;
   private made: Tensor2D | null = null;
@@ -106,6 +119,52 @@ class KnnModel implements HeadModel {
     if (dim !== this.dim) throw new RangeError(`knn head: the rows' embeddings have ${dim} dimensions, the model's ${this.dim}`);
     this.tensor ??= storedTensor(this.q, this.nrow, this.dim).then((t) => (this.made = t));
     return vote(q, d.nrow, await this.tensor, this.nrow, this.dim, this.labels, this.trained.length, this.trained, this.opt);
+  }
+
+  get rows(): number {
+    return this.nrow;
+  }
+
+  /**
+   * The `k` stored rows — the training rows, in training order — most similar to `vector`, a row's text embedding:
+   * cosine similarity with each stored row's text block (its first vector.length values), most similar first, ties
+   * to the lower row. Plain loops: one query against a few thousand rows takes a few milliseconds.
+   */
+  neighbours(vector: Float32Array, k: number): { row: number; similarity: number }[] {
+    const t = vector.length;
+    if (t === 0 || t > this.dim || (this.opt.imageWeight === 0 && t !== this.dim)) {
+      throw new RangeError(`knn head: a ${t}-dimensional text embedding, the model stores ${this.dim} dimensions`);
+    }
+    if (this.norms?.t !== t) {
+      const norm = new Float64Array(this.nrow);
+      for (let r = 0; r < this.nrow; r++) {
+        let ss = 0;
+        for (let j = 0, o = r * this.dim; j < t; j++) ss += this.q[o + j] * this.q[o + j];
+        norm[r] = Math.sqrt(ss);
+      }
+      this.norms = { t, norm };
+    }
+    let qn = 0;
+    for (let j = 0; j < t; j++) qn += vector[j] * vector[j];
+    qn = Math.sqrt(qn);
+    const top: { row: number; similarity: number }[] = [];
+    const want = Math.max(0, Math.min(Math.floor(k), this.nrow));
+    if (qn === 0 || want === 0) return [];
+    for (let r = 0; r < this.nrow; r++) {
+      const n = this.norms.norm[r];
+      if (n === 0) continue;
+      let dot = 0;
+      for (let j = 0, o = r * this.dim; j < t; j++) dot += this.q[o + j] * vector[j];
+      const similarity = dot / (n * qn);
+      if (top.length === want && similarity <= top[want - 1].similarity) continue;
+      let p = top.length < want ? top.length : want - 1;
+      top[p] = { row: r, similarity };
+      while (p > 0 && top[p - 1].similarity < similarity) {
+        [top[p - 1], top[p]] = [top[p], top[p - 1]];
+        p--;
+      }
+    }
+    return top;
   }
 
   files(): Record<string, string> {

@@ -140,14 +140,79 @@ export async function predictNet(net: Net, X: Float32Array, ncol: number, rows: 
   return out;
 }
 
+/** Genre-major log-odds parts: `bias[g][row] + text[g][row] + poster[g][row]` is the logit of genre g for the row. */
+export interface LogitParts {
+  bias: Float64Array[];
+  text: Float64Array[];
+  poster: Float64Array[];
+}
+
+/** A head whose logits decompose exactly by modality (the linear head). */
+export interface DecomposableHead extends HeadModel {
+  logitParts(d: HeadData): LogitParts;
+}
+
+export function isDecomposable(h: HeadModel): h is DecomposableHead {
+  return typeof (h as Partial<DecomposableHead>).logitParts === 'function';
+}
+
+/**
+ * Adds one row's exact logit decomposition under `net` (× `f`) into `out` at `row`, in float64. With z = (x − mean) ·
+ * scale, a column's part is its weight × z (zero at the training mean, like a linear model's SHAP value); the text
+ * columns' parts sum to `text`, the poster columns' (embedding + missing flag: `poster[i]` 1) to `poster`, and the
+ * output bias is `bias`. With a ReLU layer the decomposition is the one of the row's linear region: the active units'
+ * pre-activations split the same way, each carried to the outputs by its weight, and their biases go to `bias`.
+ */
+export function addNetParts(net: Net, x: Float32Array, poster: Uint8Array, G: number, out: LogitParts, row: number, f = 1): void {
+  const ncol = net.mean.length, h = net.hidden, width = h > 0 ? h : G;
+  const part = [new Float64Array(width), new Float64Array(width)];
+  for (let i = 0; i < ncol; i++) {
+    const z = (x[i] - net.mean[i]) * net.scale[i];
+    if (z === 0) continue;
+    const acc = part[poster[i]], o = i * width;
+    for (let j = 0; j < width; j++) acc[j] += net.W1[o + j] * z;
+  }
+  for (let g = 0; g < G; g++) {
+    let b = h > 0 ? net.b2[g] : net.b1[g], t = h > 0 ? 0 : part[0][g], p = h > 0 ? 0 : part[1][g];
+    for (let j = 0; j < h; j++) {
+      const a = net.b1[j] + part[0][j] + part[1][j];
+      if (a <= 0) continue; // an inactive ReLU unit adds nothing
+      const w = net.W2[j * G + g];
+      b += w * net.b1[j];
+      t += w * part[0][j];
+      p += w * part[1][j];
+    }
+    out.bias[g][row] += f * b;
+    out.text[g][row] += f * t;
+    out.poster[g][row] += f * p;
+  }
+}
+
 function allRows(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
 }
 
 /** A head whose probabilities are the average of its networks' (the fold networks, or one refit on every row). */
-class LinearModel implements HeadModel {
+class LinearModel implements DecomposableHead {
   readonly name = 'linear' as const;
   constructor(private readonly nets: Net[], private readonly ncol: number, private readonly trained: boolean[]) {}
+
+  /** Each net's logits split by modality (addNetParts), averaged over the nets; untrained genres 0. */
+  logitParts(d: HeadData): LogitParts {
+    if (d.layout.total !== this.ncol) throw new RangeError(`linear head: ${d.layout.total} features, model has ${this.ncol}`);
+    const G = this.trained.length;
+    const zeros = () => Array.from({ length: G }, () => new Float64Array(d.nrow));
+    const out: LogitParts = { bias: zeros(), text: zeros(), poster: zeros() };
+    const poster = new Uint8Array(this.ncol);
+    poster.fill(1, d.layout.image.offset, d.layout.image.offset + d.layout.image.dim);
+    poster[d.layout.posterMissing] = 1;
+    for (let r = 0; r < d.nrow; r++) {
+      const x = d.X.subarray(r * this.ncol, (r + 1) * this.ncol);
+      for (const net of this.nets) addNetParts(net, x, poster, G, out, r, 1 / this.nets.length);
+    }
+    for (let g = 0; g < G; g++) if (!this.trained[g]) [out.bias[g], out.text[g], out.poster[g]].forEach((a) => a.fill(0));
+    return out;
+  }
 
   async predict(d: HeadData): Promise<Float64Array[]> {
     if (d.layout.total !== this.ncol) throw new RangeError(`linear head: ${d.layout.total} features, model has ${this.ncol}`);

@@ -1,0 +1,83 @@
+// The genreLens/fillMissingGenres request (command Genre Lens: Fill Missing Genres in This File): predicts every row of
+// an open document whose genre cell is empty, then sends ONE WorkspaceEdit through workspace/applyEdit whose edits carry
+// a change annotation with needsConfirmation, so the editor previews it before applying; refused in Restricted Mode.
+import * as path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AnnotatedTextEdit, CancellationToken, ChangeAnnotation, WorkspaceEdit } from 'vscode-languageserver/node';
+import { detectGenreStyle, genreCellEdit } from './engine/data/genreWriter';
+import { settledHost } from './modelHost';
+import { FillMissingGenresResult, Requests } from '../common/protocol';
+import { checkParams, fillMissingGenresParams } from './requestSchemas';
+import { type CurationContext, hasEmptyGenreCell, RESTRICTED_FILL, signalOf, textEdit } from './curation';
+
+export const FILL_ANNOTATION = 'genreLens.fillMissingGenres';
+
+export function registerFillGenres(ctx: CurationContext): void {
+  const method = Requests.fillMissingGenres.method;
+  ctx.connection.onRequest(Requests.fillMissingGenres, async (raw, token: CancellationToken): Promise<FillMissingGenresResult> => {
+    const params = checkParams(method, fillMissingGenresParams, raw);
+    if (!ctx.trusted()) throw new Error(`Cannot fill missing genres: ${RESTRICTED_FILL}`);
+    const uri = params.uri.startsWith('file:') ? params.uri : pathToFileURL(path.resolve(params.uri)).href;
+    const doc = ctx.documents.get(uri) ?? ctx.documents.all().find((d) => d.uri.startsWith('file:') && sameFile(d.uri, uri));
+    const name = path.basename(uri);
+    if (!doc) throw new Error(`${name} is not open: open it in the editor first (the edit is previewed there).`);
+    const host = await settledHost(ctx.host);
+    if (!host?.model) throw new Error(host?.lastError ?? 'No model yet: train one first.');
+    const parsed = ctx.parsed.get(doc);
+    if (parsed.tooLarge) throw new Error(`${name} is too large to fill from the editor; use genre-lens predict on it instead.`);
+    if (!parsed.dataset) throw new Error(parsed.error?.message ?? `${name} is not a movie dataset.`);
+    if (parsed.columnError) throw new Error(parsed.columnError);
+    const dataset = parsed.dataset;
+    if (dataset.columns.genres === null) throw new Error(`${name} has no genres column to fill (name it in the genreLens.columns setting).`);
+    const version = doc.version;
+    const text = doc.getText();
+    const rows = dataset.rows.filter((r) => hasEmptyGenreCell(text, dataset, r));
+    if (!rows.length) return { rows: 0, applied: false, unpredicted: 0 };
+
+    const progress = await ctx.connection.window.createWorkDoneProgress();
+    progress.begin('Genre Lens: predicting missing genres', 0, `0/${rows.length} rows`, true);
+    const signal = signalOf(token);
+    const ac = new AbortController();
+    signal.addEventListener('abort', () => ac.abort());
+    progress.token.onCancellationRequested(() => ac.abort());
+    let predicted;
+    try {
+      predicted = await ctx.predictions.predict(host, rows, ac.signal, (done) => {
+        if (done % 10 === 0 || done === rows.length) progress.report(Math.round((done / rows.length) * 100), `${done}/${rows.length} rows`);
+      });
+    } finally {
+      progress.done();
+    }
+    if (ac.signal.aborted) throw new Error('Fill Missing Genres was cancelled; nothing was edited.');
+    if (ctx.documents.get(doc.uri)?.version !== version) {
+      throw new Error(`${name} changed while its rows were predicted; nothing was edited. Run the command again.`);
+    }
+    const style = detectGenreStyle(dataset);
+    const edits: AnnotatedTextEdit[] = [];
+    rows.forEach((row, i) => {
+      const genres = predicted[i]?.genres;
+      const edit = genres?.length ? genreCellEdit(text, dataset, row, genres, style) : null;
+      if (edit) edits.push({ ...textEdit(edit), annotationId: FILL_ANNOTATION });
+    });
+    const unpredicted = rows.length - edits.length;
+    if (!edits.length) return { rows: 0, applied: false, unpredicted };
+    const annotation: ChangeAnnotation = { label: 'Fill missing genres', needsConfirmation: true,
+      description: `${edits.length} row${edits.length === 1 ? '' : 's'} of ${name} given predicted genres` };
+    const edit: WorkspaceEdit = {
+      documentChanges: [{ textDocument: { uri: doc.uri, version }, edits }],
+      changeAnnotations: { [FILL_ANNOTATION]: annotation },
+    };
+    const r = await ctx.connection.workspace.applyEdit({ label: 'Fill missing genres', edit });
+    if (!r.applied && r.failureReason) ctx.log(`Fill Missing Genres was not applied: ${r.failureReason}`);
+    return { rows: edits.length, applied: r.applied, unpredicted };
+  });
+}
+
+/** Two file URIs naming the same file (their spelling may differ: %-escapes, drive letter case). */
+function sameFile(a: string, b: string): boolean {
+  try {
+    return path.resolve(fileURLToPath(a)) === path.resolve(fileURLToPath(b));
+  } catch {
+    return false;
+  }
+}
