@@ -110,7 +110,7 @@ export class Curation {
     const host = this.ctx.host();
     const m = host?.model;
     const now = m ? `${m.dir}@${m.manifest.createdAt}` : null;
-    if (now === this.lastModel) return;
+    if (now === this.lastModel && host === this.lastHost) return;
     this.lastModel = now;
     this.lastHost = host;
     this.ctx.predictions.clear();
