@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, WorkDoneProgress, WorkDoneProgressBegin, WorkDoneProgressReport } from 'vscode-languageclient/node';
-import { ColumnSettings, FILL_MISSING_COMMAND, ModelState, Requests, TrainParams } from '../common/protocol';
+import { ColumnSettings, FILL_MAX_ROWS, FILL_MISSING_COMMAND, ModelState, Requests, TrainParams } from '../common/protocol';
 import type { Daemon } from './daemonClient';
 import { DATA_EXCLUDE, DATA_GLOB, fallbackNote, predictionsPath } from './format';
 
@@ -153,9 +153,13 @@ async function fillMissingGenres(daemon: Daemon, uri?: vscode.Uri): Promise<void
   const client = await daemon.start('Fill Missing Genres was run');
   const r = await client.sendRequest(Requests.fillMissingGenres, { uri: doc.uri.toString() });
   const name = path.basename(doc.uri.fsPath);
-  const unpredicted = r.unpredicted ? ` ${r.unpredicted} row(s) stay empty: no genre is above its threshold for them.` : '';
-  const message = r.rows === 0 ? (r.unpredicted ? `Genre Lens: nothing to fill in ${name}.${unpredicted}` : `Genre Lens: no row of ${name} has an empty genre cell.`)
-    : r.applied ? `Genre Lens: filled the genres of ${r.rows} row(s) in ${name} (Undo reverts it).${unpredicted}` : `Genre Lens: the ${r.rows} fill(s) were not applied.`;
+  const skipped = [
+    r.unpredicted ? ` ${r.unpredicted} row(s) stay empty: no genre is above its threshold for them.` : '',
+    r.unwritable ? ` ${r.unwritable} row(s) stay empty: their predicted genres cannot be written in this file's genre format (see the Genre Lens output).` : '',
+    r.remaining ? ` Only the first ${FILL_MAX_ROWS} empty rows were looked at; ${r.remaining} more were not (fill or delete those that stay empty, then run it again).` : '',
+  ].join('');
+  const message = r.rows === 0 ? (r.unpredicted || r.unwritable ? `Genre Lens: nothing to fill in ${name}.${skipped}` : `Genre Lens: no row of ${name} has an empty genre cell.`)
+    : r.applied ? `Genre Lens: filled the genres of ${r.rows} row(s) in ${name} (Undo reverts it).${skipped}` : `Genre Lens: the ${r.rows} fill(s) were not applied.`;
   void vscode.window.showInformationMessage(message);
 }
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ModelState, REPORT_COMMAND, Requests } from '../common/protocol';
-import { rowTarget } from './rowTarget';
+import { openRowRequest } from './rowTarget';
 
 type FromWebview = { type: 'ready' } | { type: 'export'; format: 'html' | 'json'; html?: string } | { type: 'openRow'; file: string; line: number };
 
@@ -84,13 +84,15 @@ export class ReportPanel {
     void vscode.window.showInformationMessage(`Genre Lens: report exported to ${target.fsPath}`);
   }
 
-  /** Opens the asked row beside the panel, selecting its line — only in the report's dataset or evaluation file. */
+  /** Opens the asked row beside the panel, selecting its line — only in the report's dataset or evaluation file, when that
+   * is an existing regular data file (else a warning says why). */
   private static async openRow(report: unknown, m: unknown): Promise<void> {
-    const target = rowTarget(report, m);
-    if (!target) {
-      void vscode.window.showWarningMessage('Genre Lens: the report opens rows of its own dataset or evaluation file only.');
+    const asked = openRowRequest(report, m);
+    if ('warning' in asked) {
+      void vscode.window.showWarningMessage(asked.warning);
       return;
     }
+    const { target } = asked;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(target.file));
     const line = doc.lineAt(Math.min(target.line, doc.lineCount) - 1);
     const selection = new vscode.Selection(line.range.start, line.range.end);

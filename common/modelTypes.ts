@@ -255,7 +255,7 @@ export interface TrainingRowRecord {
   key: string;
   /** 1-based line where the row starts. */
   line: number;
-  /** Cut to 200 characters. */
+  /** Cut to MAX_RECORD_TITLE characters. */
   title: string;
   /** Genre indices the row is labelled with. */
   labels: number[];
@@ -263,6 +263,12 @@ export interface TrainingRowRecord {
   proba: number[];
   split: 'train' | 'eval';
 }
+
+/** Titles are cut to this many characters in training.json, label issues and neighbours. */
+export const MAX_RECORD_TITLE = 200;
+
+/** The longest poster thumbnail data URI (characters, base64 included) the prediction thread makes and a hover shows. */
+export const MAX_THUMBNAIL_URI = 24 * 1024;
 
 /** Most evaluation rows report.json records predictions for, and most probabilities (rows × genres) in all. */
 export const MAX_EVALUATION_ROWS = 20_000;

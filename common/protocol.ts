@@ -203,13 +203,22 @@ export interface FillMissingGenresResult {
   applied: boolean;
   /** Rows with an empty genre cell for which the model predicts no genre above its threshold (left empty). */
   unpredicted: number;
+  /** Rows whose predicted genres cannot be written in the file's genre format (e.g. a name holding its separator; left empty). */
+  unwritable: number;
+  /** Rows with an empty genre cell past the first FILL_MAX_ROWS, not looked at (run the command again for them). */
+  remaining: number;
 }
+
+/** Fill Missing Genres looks at most at this many rows with an empty genre cell per run. */
+export const FILL_MAX_ROWS = 5000;
 
 /** The `data` of a `suspicious-label` diagnostic: what the quick fix writes, and what the row held when it was computed. */
 export interface SuspiciousLabelData {
   suggested: string[];
   labelled: string[];
   score: number;
+  /** rowKey (engine/labelIssues.ts) of the row it was computed for: the fix applies only to that row. */
+  key: string;
 }
 
 /** Params are one object (by name): a client sending an array gets a clear InvalidParams error. */

@@ -1,17 +1,21 @@
 // `genre-lens issues <model> <data> [--json] [--limit <n>]`: rows whose labels the model strongly doubts, ranked by the
-// score of server/engine/labelIssues.ts. A row training.json records (same title + description, same genres) is judged
-// on its stored held-out probabilities; any other labelled row is predicted by the model (it never trained on it).
+// score of server/engine/labelIssues.ts. A row training.json records (same title + description) is judged with its
+// CURRENT genres on the stored held-out probabilities, also when its genres changed since training (the final model
+// trained on it, so it is never asked); only a row the record lacks is predicted by the model (it never trained on it).
+// A row labelled with a genre the model does not know cannot be judged: it is skipped and counted.
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { parsePositiveInt } from './cliOptions';
 import { type Dataset, formatIssue, type MovieRow, quoteText } from './engine/data';
 import { datasetOptionsOf, type EngineOptions, type RunProgress } from './engine/engineOptions';
 import {
-  byScore, type LabelIssue, labelIssue, type LabelIssueSummary, perGenreCounts, recordFor, recordsByKey, round4, rowKey,
+  byScore, heldOutRecord, type LabelIssue, labelIndices, labelIssue, type LabelIssueSummary, perGenreCounts, recordsByKey, round4, rowKey,
+  unknownGenres,
 } from './engine/labelIssues';
 import { readManifest, readTrainingRows, resolveModelDir, TRAINING_FILE } from './engine/modelFiles';
 import { absentColumnWarnings, ignoredColumnWarnings, readWithModelColumns } from './engine/modelColumns';
 import { ModelPipeline } from './engine/pipeline';
+import { MAX_RECORD_TITLE } from '../common/modelTypes';
 
 /** What `issues` prints by default at most. */
 export const DEFAULT_ISSUE_LIMIT = 100;
@@ -24,15 +28,12 @@ export interface FileIssues extends Pick<LabelIssueSummary, 'checked' | 'total' 
   /** Labelled rows judged on training.json's probabilities, and rows the model predicted. */
   recorded: number;
   predicted: number;
+  /** Labelled rows not judged: they have a genre the model does not know (`unknown`: those names, first seen first). */
+  skipped: number;
+  unknown: string[];
 }
 
 export type IssueOptions = EngineOptions & { onProgress?: (p: RunProgress) => void; onWarning?: (m: string) => void; signal?: AbortSignal };
-
-/** The genre indices of a row's genres the model knows (others cannot be judged). */
-function knownLabels(genres: readonly string[], row: MovieRow): number[] {
-  const index = new Map(genres.map((g, i) => [g.toLowerCase(), i]));
-  return [...new Set((row.genres ?? []).map((g) => index.get(g.toLowerCase())).filter((i): i is number => i !== undefined))].sort((a, b) => a - b);
-}
 
 /** The label issues of a data file under a saved model (a model folder or a store). */
 export async function fileLabelIssues(modelPath: string, dataFile: string, options: IssueOptions = {}): Promise<FileIssues> {
@@ -49,10 +50,20 @@ export async function fileLabelIssues(modelPath: string, dataFile: string, optio
   data.issues.forEach((i) => warn(formatIssue(i)));
   absentColumnWarnings(model, data).forEach(warn);
   const byKey = recordsByKey(record);
-  const judged = data.rows.filter((r) => r.genres !== null).map((row) => {
-    const match = recordFor(byKey, record.genres, row);
-    return { row, key: match?.key ?? rowKey(row), labels: match?.labels ?? knownLabels(record.genres, row), proba: match?.record.proba };
-  });
+  const judged: { row: MovieRow; key: string; labels: number[]; proba?: number[] }[] = [];
+  const unknown = new Set<string>();
+  let skipped = 0;
+  for (const row of data.rows) {
+    if (row.genres === null) continue;
+    const labels = labelIndices(record.genres, row);
+    if (!labels) {
+      skipped++;
+      unknownGenres(record.genres, row).forEach((g) => unknown.add(g));
+      continue;
+    }
+    const key = rowKey(row);
+    judged.push({ row, key, labels, proba: heldOutRecord(byKey.get(key), labels)?.proba });
+  }
   const unrecorded = judged.filter((j) => !j.proba);
   if (unrecorded.length) {
     options.onProgress?.({ phase: 'loading encoders' });
@@ -66,11 +77,18 @@ export async function fileLabelIssues(modelPath: string, dataFile: string, optio
     }
   }
   const issues = byScore(judged.flatMap((j) => {
-    const issue = labelIssue(record, { line: j.row.range.start.line + 1, title: j.row.title.slice(0, 200), key: j.key }, j.labels, j.proba ?? []);
+    const issue = labelIssue(record, { line: j.row.range.start.line + 1, title: j.row.title.slice(0, MAX_RECORD_TITLE), key: j.key }, j.labels, j.proba ?? []);
     return issue ? [{ row: j.row, issue }] : [];
   }));
   return { model: dir, data, issues, checked: judged.length, total: issues.length, recorded: judged.length - unrecorded.length,
-    predicted: unrecorded.length, perGenre: perGenreCounts(record.genres, issues.map((i) => i.issue)) };
+    predicted: unrecorded.length, skipped, unknown: [...unknown], perGenre: perGenreCounts(record.genres, issues.map((i) => i.issue)) };
+}
+
+/** The summary's note on skipped rows ('' without any): how many, and the genre names the model does not know. */
+export function skippedNote(r: Pick<FileIssues, 'skipped' | 'unknown'>): string {
+  if (!r.skipped) return '';
+  const names = r.unknown.slice(0, 5).map((g) => quoteText(g, 40)).join(', ') + (r.unknown.length > 5 ? `, … (${r.unknown.length} in all)` : '');
+  return `; ${r.skipped} labelled row${r.skipped === 1 ? '' : 's'} skipped: labelled with a genre the model was not trained on (${names})`;
 }
 
 const listed = (items: { genre: string; probability: number }[]) => items.map((d) => `${d.genre} (${d.probability.toFixed(2)})`).join(', ');
@@ -110,13 +128,13 @@ export function addIssuesCommand<F extends { json?: boolean; progress: boolean }
         .finally(bars.stop);
       const shown = r.issues.slice(0, f.limit ?? DEFAULT_ISSUE_LIMIT);
       if (f.json) {
-        process.stdout.write(JSON.stringify({ model: r.model, data: path.resolve(data), checked: r.checked, total: r.total, perGenre: r.perGenre,
-          issues: shown.map((i) => i.issue) }, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ model: r.model, data: path.resolve(data), checked: r.checked, total: r.total, skipped: r.skipped,
+          perGenre: r.perGenre, issues: shown.map((i) => i.issue) }, null, 2) + '\n');
         return;
       }
       for (const i of shown) process.stdout.write(issueLine(data, i.row, i.issue) + '\n');
       const more = r.total > shown.length ? ` (the first ${shown.length} shown; --limit shows more)` : '';
       process.stdout.write(`\n${r.total} of ${r.checked} labelled rows have suspicious labels${more}; ${r.recorded} judged on the ` +
-        `model's held-out probabilities from training, ${r.predicted} predicted now.\n`);
+        `model's held-out probabilities from training, ${r.predicted} predicted now${skippedNote(r)}.\n`);
     });
 }

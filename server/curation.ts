@@ -71,11 +71,17 @@ export function rowsIn(dataset: Pick<Dataset, 'rows'>, range: { start: { line: n
 /** A genre cell that says nothing: blank, `""`, `''`, `null`, `None`, `[]` (CSV quotes around it removed first). */
 const EMPTY_CELL = /^\s*(""|''|null|none|\[\s*\])?\s*$/i;
 
+/** The text of a parsed span of a document's `text`: spans are relative to the text without its BOM (as SourceText reads it). */
+export function spanText(text: string, span: { start: { offset: number }; end: { offset: number } }): string {
+  const bom = text.startsWith('\uFEFF') ? 1 : 0;
+  return text.slice(span.start.offset + bom, span.end.offset + bom);
+}
+
 /** The row's genre cell is empty, so Fill Missing Genres may write it (a JSON row without the key counts: the key is added). */
 export function hasEmptyGenreCell(text: string, dataset: Pick<Dataset, 'columns' | 'format'>, row: MovieRow): boolean {
   if (dataset.columns.genres === null || row.genres !== null) return false;
   if (!row.genresCell) return dataset.format !== 'csv';
-  let cell = text.slice(row.genresCell.start.offset, row.genresCell.end.offset).trim();
+  let cell = spanText(text, row.genresCell).trim();
   if (dataset.format === 'csv' && cell.length >= 2 && cell.startsWith('"') && cell.endsWith('"')) cell = cell.slice(1, -1).replace(/""/g, '"');
   return EMPTY_CELL.test(cell);
 }

@@ -1,12 +1,12 @@
-// The genreLens/fillMissingGenres request (command Genre Lens: Fill Missing Genres in This File): predicts every row of
-// an open document whose genre cell is empty, then sends ONE WorkspaceEdit through workspace/applyEdit whose edits carry
-// a change annotation with needsConfirmation, so the editor previews it before applying; refused in Restricted Mode.
+// genreLens/fillMissingGenres (Fill Missing Genres in This File): predicts an open document's empty genre cells (the first
+// FILL_MAX_ROWS, batched, cancellable progress), sends ONE WorkspaceEdit annotated needsConfirmation (the editor previews it)
+// and counts the rows left empty by reason; refused in Restricted Mode.
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AnnotatedTextEdit, CancellationToken, ChangeAnnotation, WorkspaceEdit } from 'vscode-languageserver/node';
-import { detectGenreStyle, genreCellEdit } from './engine/data/genreWriter';
 import { settledHost } from './modelHost';
-import { FillMissingGenresResult, Requests } from '../common/protocol';
+import { FILL_MAX_ROWS, FillMissingGenresResult, Requests } from '../common/protocol';
+import { fillEdits } from './rowPredictions';
 import { checkParams, fillMissingGenresParams } from './requestSchemas';
 import { type CurationContext, hasEmptyGenreCell, RESTRICTED_FILL, signalOf, textEdit } from './curation';
 
@@ -31,8 +31,10 @@ export function registerFillGenres(ctx: CurationContext): void {
     if (dataset.columns.genres === null) throw new Error(`${name} has no genres column to fill (name it in the genreLens.columns setting).`);
     const version = doc.version;
     const text = doc.getText();
-    const rows = dataset.rows.filter((r) => hasEmptyGenreCell(text, dataset, r));
-    if (!rows.length) return { rows: 0, applied: false, unpredicted: 0 };
+    const empty = dataset.rows.filter((r) => hasEmptyGenreCell(text, dataset, r));
+    const rows = empty.slice(0, FILL_MAX_ROWS);
+    const remaining = empty.length - rows.length;
+    if (!rows.length) return { rows: 0, applied: false, unpredicted: 0, unwritable: 0, remaining };
 
     const progress = await ctx.connection.window.createWorkDoneProgress();
     progress.begin('Genre Lens: predicting missing genres', 0, `0/${rows.length} rows`, true);
@@ -40,11 +42,10 @@ export function registerFillGenres(ctx: CurationContext): void {
     const ac = new AbortController();
     signal.addEventListener('abort', () => ac.abort());
     progress.token.onCancellationRequested(() => ac.abort());
-    let predicted;
+    let plan;
     try {
-      predicted = await ctx.predictions.predict(host, rows, ac.signal, (done) => {
-        if (done % 10 === 0 || done === rows.length) progress.report(Math.round((done / rows.length) * 100), `${done}/${rows.length} rows`);
-      });
+      plan = await fillEdits(ctx.predictions, host, text, dataset, rows, ac.signal,
+        (done) => progress.report(Math.round((done / rows.length) * 100), `${done}/${rows.length} rows`));
     } finally {
       progress.done();
     }
@@ -52,15 +53,14 @@ export function registerFillGenres(ctx: CurationContext): void {
     if (ctx.documents.get(doc.uri)?.version !== version) {
       throw new Error(`${name} changed while its rows were predicted; nothing was edited. Run the command again.`);
     }
-    const style = detectGenreStyle(dataset);
-    const edits: AnnotatedTextEdit[] = [];
-    rows.forEach((row, i) => {
-      const genres = predicted[i]?.genres;
-      const edit = genres?.length ? genreCellEdit(text, dataset, row, genres, style) : null;
-      if (edit) edits.push({ ...textEdit(edit), annotationId: FILL_ANNOTATION });
-    });
-    const unpredicted = rows.length - edits.length;
-    if (!edits.length) return { rows: 0, applied: false, unpredicted };
+    const edits: AnnotatedTextEdit[] = plan.fills.map((f) => ({ ...textEdit(f.edit), annotationId: FILL_ANNOTATION }));
+    const skipped = { unpredicted: plan.unpredicted.length, unwritable: plan.unwritable.length, remaining };
+    if (plan.unwritable.length) {
+      const first = plan.unwritable[0];
+      ctx.log(`Fill Missing Genres: ${plan.unwritable.length} row(s) of ${name} left empty: their predicted genres cannot be written in ` +
+        `its genre format (first: line ${first.row.range.start.line + 1}, ${first.genres.join(', ')})`);
+    }
+    if (!edits.length) return { rows: 0, applied: false, ...skipped };
     const annotation: ChangeAnnotation = { label: 'Fill missing genres', needsConfirmation: true,
       description: `${edits.length} row${edits.length === 1 ? '' : 's'} of ${name} given predicted genres` };
     const edit: WorkspaceEdit = {
@@ -69,7 +69,7 @@ export function registerFillGenres(ctx: CurationContext): void {
     };
     const r = await ctx.connection.workspace.applyEdit({ label: 'Fill missing genres', edit });
     if (!r.applied && r.failureReason) ctx.log(`Fill Missing Genres was not applied: ${r.failureReason}`);
-    return { rows: edits.length, applied: r.applied, unpredicted };
+    return { rows: edits.length, applied: r.applied, ...skipped };
   });
 }
 

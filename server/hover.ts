@@ -3,6 +3,7 @@
 // poster) and the nearest training movies. All text from the data file and the model's files is escaped.
 import type { MovieRow } from './engine/data';
 import type { RowPrediction } from './modelHost';
+import { MAX_THUMBNAIL_URI } from '../common/modelTypes';
 import { TRAIN_COMMAND } from '../common/protocol';
 
 /** Escapes Markdown and HTML so a data file's text shows literally in a hover. */
@@ -17,7 +18,6 @@ const bar = (p: number) => '█'.repeat(Math.round(p * 10)).padEnd(10, '░');
 
 /** A thumbnail URI as the prediction thread makes it (thumbnail.ts); anything else is not put in the Markdown. */
 const THUMBNAIL_URI = /^data:image\/(jpeg|png);base64,[A-Za-z0-9+/]+={0,2}$/;
-const MAX_THUMBNAIL_URI = 24 * 1024;
 
 /** The hover's extra lines: why each predicted genre, then the nearest training movies (empty without them). */
 function extras(p: RowPrediction): string[] {

@@ -46,7 +46,7 @@ export async function answerHover(params: HoverParams, token: CancellationToken,
   if (columnError) return markdown(renderError(columnError));
   if (!host.model) return markdown(host.lastError ? renderError(host.lastError) : renderNoModel(null, ctx.trusted()));
   try {
-    const prediction = await host.predictRow(row, signal, true); // with why, the poster thumbnail and the nearest movies
+    const prediction = await host.predictRow(row, signal, true, true); // with why, thumbnail, nearest movies; may prefetch the poster
     if (!prediction) return null;
     const { manifest } = prediction.model;
     const notes = (columnNotes ?? []).map((n) => `\n\n*${escapeMarkdown(n)}*`).join('');

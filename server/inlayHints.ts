@@ -1,6 +1,6 @@
 // Inlay hints (setting genreLens.inlayHints, off by default): ` → Action, Drama` at the end of each row in the range the
-// editor asks for (at most MAX_HINT_ROWS rows per request), predicted through the host like hovers and remembered per
-// model. The editor is asked to refresh them when the model or the setting changes (curation.ts).
+// editor asks for (at most MAX_HINT_ROWS rows per request), predicted in batches (rowPredictions.ts, never a download)
+// and remembered per model; a cancelled request stops between batches. Refreshed when the model or setting changes.
 import type { InlayHint, InlayHintParams } from 'vscode-languageserver/node';
 import { visible } from './engine/data';
 import { type CurationContext, documentRange, rowsIn, signalOf } from './curation';

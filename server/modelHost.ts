@@ -197,23 +197,35 @@ export class ModelHost {
   }
 
   /** Predicts one row. Poster URLs are never downloaded while a hover waits: such rows are text + cached poster only.
-   * Only with `prefetchPosters` (and downloads allowed) does a hover start a background download for the next time.
-   * `explain`: also why, the poster thumbnail and the nearest training movies, computed with the prediction. */
-  async predictRow(row: MovieRow, signal?: AbortSignal, explain = false): Promise<(RowPrediction & { model: ServedModel }) | null> {
+   * `prefetch` (only the hover passes it): with `prefetchPosters` (and downloads allowed), start a background download
+   * for the next time. `explain`: also why, the poster thumbnail and the nearest training movies, computed with it. */
+  async predictRow(row: MovieRow, signal?: AbortSignal, explain = false, prefetch = false): Promise<(RowPrediction & { model: ServedModel }) | null> {
     const served = this.served;
     if (!served) return null;
-    const model = { dir: served.dir, manifest: served.manifest };
     const [r] = await this.client.predict(served.pipeline, [row], signal, explain);
+    return this.rowPrediction(served, row, r, prefetch);
+  }
+
+  /** Predicts many rows in one prediction-thread request (fills, quick fixes, inlay hints): no explanation, never a
+   * download. Null when nothing is served. */
+  async predictRows(rows: MovieRow[], signal?: AbortSignal): Promise<(RowPrediction & { model: ServedModel })[] | null> {
+    const served = this.served;
+    if (!served) return null;
+    const results = await this.client.predict(served.pipeline, rows, signal, false);
+    return results.map((r, i) => this.rowPrediction(served, rows[i], r, false));
+  }
+
+  private rowPrediction(served: NonNullable<ModelHost['served']>, row: MovieRow, r: RowResult, prefetch: boolean): RowPrediction & { model: ServedModel } {
     let posterNote = r.posterNote;
     if (row.poster && row.poster.kind !== 'file' && posterNote?.includes('not downloaded')) {
-      if (this.options.prefetchPosters && this.options.allowDownloads !== false) {
-        this.client.prefetch(served.pipeline, row.poster.url).catch(() => undefined); // ready for the next hover
-      } else posterNote = NOT_PREFETCHED;
+      if (!this.options.prefetchPosters || this.options.allowDownloads === false) posterNote = NOT_PREFETCHED;
+      else if (prefetch) this.client.prefetch(served.pipeline, row.poster.url).catch(() => undefined); // ready for the next hover
     }
     const genres = served.manifest.genres.map((g, i) => ({ name: g.name, probability: r.proba[i], threshold: g.threshold,
       predicted: r.predicted[i], trained: g.booster !== null }));
     const { why, thumbnail, neighbours } = r;
-    return { genres, posterNote, model, ...(why ? { why } : {}), ...(thumbnail ? { thumbnail } : {}), ...(neighbours ? { neighbours } : {}) };
+    return { genres, posterNote, model: { dir: served.dir, manifest: served.manifest },
+      ...(why ? { why } : {}), ...(thumbnail ? { thumbnail } : {}), ...(neighbours ? { neighbours } : {}) };
   }
 
   /** Stops watching, releases the model, and makes a load still running release what it loads. */

@@ -126,7 +126,7 @@ connection.onInitialize((params): InitializeResult => {
   applySettings(params.initializationOptions);
   clientCapabilities = params.capabilities;
   return {
-    capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental, hoverProvider: true, ...CURATION_CAPABILITIES },
+    capabilities: { textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: true }, hoverProvider: true, ...CURATION_CAPABILITIES },
     serverInfo: { name: 'genre-lens', version: '0.1.0' },
   };
 });

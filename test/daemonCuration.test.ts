@@ -1,17 +1,12 @@
-// The curator's tools over LSP, with the real daemon and a real tiny model (USE-Lite text, no posters) trained on the
-// bundled example with four rows' genres deliberately swapped: suspicious-label diagnostics on those rows' genre cells,
-// the settings that shape them, the exact quick-fix edits for every genre format (from a training.json the test writes),
-// reader problems that appear and clear as the user types, Fill Missing Genres as one previewed edit, and inlay hints.
-import { after, before, test } from 'node:test';
+// The curator's tools over LSP (real daemon, tiny USE-Lite model trained on the example with four rows' genres swapped):
+// suspicious-label diagnostics and their settings, exact quick-fix edits for every genre format (from a training.json the
+// test writes), reader problems as the user types. Fill Missing Genres and inlay hints: test/daemonFill.test.ts.
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type {
-  ApplyWorkspaceEditParams, CodeAction, Diagnostic, InlayHint, PublishDiagnosticsParams, TextDocumentEdit,
-} from 'vscode-languageserver-protocol/node';
-import { parseDataset } from '../server/engine/data';
+import type { CodeAction, Diagnostic, InlayHint, TextDocumentEdit } from 'vscode-languageserver-protocol/node';
+import { parseDataset, rowAt } from '../server/engine/data';
 import { issuesForRows, rowKey } from '../server/engine/labelIssues';
 import type { TrainingRecordFile } from '../common/modelTypes';
 import { DIAGNOSTIC_DEFAULTS, Requests } from '../common/protocol';
@@ -19,101 +14,36 @@ import { buildDaemonSettings } from '../client/settings';
 import { hasEmptyGenreCell } from '../server/curation';
 import { looksLikeDataset } from '../server/diagnostics';
 import { diagnosticSettings, validateSettings } from '../server/settings';
-import { DaemonProcess, startDaemon, until } from './daemonProcess';
-
-const repo = path.resolve(__dirname, '..');
-const BASE = { trusted: true, textEncoder: 'use-lite', imageEncoder: 'none' };
-let work: string;
-let d: DaemonProcess;
-const published = new Map<string, PublishDiagnosticsParams[]>();
-const applied: ApplyWorkspaceEditParams[] = [];
-let hintRefreshes = 0;
-let model = '';
-let records: TrainingRecordFile | null = null;
+import { until } from './daemonProcess';
+import {
+  at, csvQuote, exampleLines, FINE, fixture, FORMATS, repo, spanOf, SUSPECT, SUSPECT2, SUSPECT3, suspicious, useCurationDaemon,
+} from './curationDaemon';
 
 /** The example's rows whose genres are swapped for the training (m02 is the clearest: a wedding comedy labelled horror). */
 const SWAPS: Record<string, string> = { m01: 'Comedy|Romance', m02: 'Horror|Thriller', m49: 'Animation|Comedy', m66: 'Horror' };
-
-before(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-curation-'));
-  fs.cpSync(path.join(repo, 'examples/posters'), path.join(work, 'posters'), { recursive: true });
-  const lines = fs.readFileSync(path.join(repo, 'examples/movies.csv'), 'utf8').split('\n').map((line) => {
-    const swap = SWAPS[line.slice(0, 3)];
-    if (!swap) return line;
-    const cells = line.split(',');
-    cells[cells.length - 2] = swap; // genres is the next-to-last column (no comma in these rows' genres or posters)
-    return cells.join(',');
-  });
-  fs.writeFileSync(path.join(work, 'corrupt.csv'), lines.join('\n'));
-  d = await startDaemon(work, {
-    initializationOptions: BASE,
-    capabilities: {
-      window: { workDoneProgress: true },
-      workspace: { applyEdit: true, workspaceEdit: { documentChanges: true, changeAnnotationSupport: {} }, inlayHint: { refreshSupport: true } },
-      textDocument: { hover: { contentFormat: ['markdown'] }, publishDiagnostics: { versionSupport: true } },
-    },
-    setup: (c) => {
-      c.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
-        published.set(p.uri, [...(published.get(p.uri) ?? []), p]);
-      });
-      c.onRequest('workspace/applyEdit', (p: ApplyWorkspaceEditParams) => {
-        applied.push(p);
-        return { applied: true };
-      });
-      c.onRequest('workspace/inlayHint/refresh', () => {
-        hintRefreshes++;
-        return null;
-      });
-    },
-  });
+const h = useCurationDaemon('genre-lens-curation-', {
+  prepare: (work) => {
+    fs.cpSync(path.join(repo, 'examples/posters'), path.join(work, 'posters'), { recursive: true });
+    fs.writeFileSync(path.join(work, 'corrupt.csv'), exampleLines((cells) => {
+      const swap = SWAPS[cells[0]];
+      if (!swap) return null;
+      cells[cells.length - 2] = swap; // no comma in these rows' genres or posters
+      return cells;
+    }).join('\n'));
+  },
 });
-
-after(async () => {
-  await d?.stop();
-  fs.rmSync(work, { recursive: true, force: true });
-});
-
-const uriOf = (name: string) => pathToFileURL(path.join(work, name)).href;
-const versions = new Map<string, number>();
-
-function open(name: string, text: string, languageId = name.endsWith('.csv') ? 'csv' : name.endsWith('.jsonl') ? 'jsonl' : 'json'): string {
-  const uri = uriOf(name);
-  versions.set(uri, 1);
-  void d.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
-  return uri;
-}
-
-function change(uri: string, text: string): number {
-  const version = (versions.get(uri) ?? 1) + 1;
-  versions.set(uri, version);
-  void d.conn.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
-  return version;
-}
-
-/** The latest diagnostics published for `uri` once `ok` holds for them (and, with `version`, for that version). */
-async function diagnostics(uri: string, ok: (ds: Diagnostic[]) => boolean = () => true, version?: number): Promise<Diagnostic[]> {
-  let last: PublishDiagnosticsParams | undefined;
-  await until(() => {
-    last = published.get(uri)?.at(-1);
-    return !!last && (version === undefined || last.version === version) && ok(last.diagnostics);
-  }, `diagnostics of ${path.basename(uri)}`);
-  return last!.diagnostics;
-}
-
-const settings = (extra: object) => d.conn.sendNotification('workspace/didChangeConfiguration', { settings: { genreLens: { ...BASE, ...extra } } });
-const suspicious = (ds: Diagnostic[]) => ds.filter((x) => x.code === 'suspicious-label');
-const at = (p: { line: number; character: number }) => ({ line: p.line, character: p.character });
-const spanOf = (cell: { start: { line: number; character: number }; end: { line: number; character: number } } | undefined) =>
-  cell && { start: at(cell.start), end: at(cell.end) };
+const { open, change, diagnostics, settings, uriOf } = h;
+let model = '';
+let records: TrainingRecordFile | null = null;
 
 test('suspicious labels from a real trained model: the swapped rows are flagged on their genre cells', async () => {
-  const text = fs.readFileSync(path.join(work, 'corrupt.csv'), 'utf8');
+  const text = fs.readFileSync(path.join(h.work, 'corrupt.csv'), 'utf8');
   const uri = open('corrupt.csv', text);
-  const r = await d.conn.sendRequest(Requests.train, { data: 'corrupt.csv', seed: 42, skipAblation: true });
+  const r = await h.d.conn.sendRequest(Requests.train, { data: 'corrupt.csv', seed: 42, skipAblation: true });
   model = r.model.dir;
   assert.ok(fs.existsSync(path.join(model, 'training.json')), 'the model records its training rows');
   const ds = suspicious(await diagnostics(uri, (x) => suspicious(x).length > 0));
-  const rows = parseDataset(text, { fileName: path.join(work, 'corrupt.csv') }).rows;
+  const rows = parseDataset(text, { fileName: path.join(h.work, 'corrupt.csv') }).rows;
   // Diagnostics come most suspicious first: the top one is a swapped row (the clearest signal), on its genre cell.
   const top = ds[0];
   const row = rows.find((x) => x.range.start.line === top.range.start.line)!;
@@ -131,38 +61,12 @@ test('suspicious labels from a real trained model: the swapped rows are flagged 
 
 // ---- every genre format, from a training.json written by the test ------------------------------------------------
 
-const TMDB: Record<string, number> = { Action: 28, Animation: 16, Comedy: 35, Drama: 18, Horror: 27, Romance: 10749, 'Science Fiction': 878, Thriller: 53 };
-const SUSPECT = { title: 'Laugh Track Lodge', text: 'A stand-up comic books a week at a mountain lodge and finds the guests vanishing one by one into the snow.' };
-const SUSPECT2 = { title: 'Knock Knock Manor', text: 'A prank show films in a manor whose owner never leaves the attic.' };
-const SUSPECT3 = { title: 'Giggle Hill', text: 'Two clowns hide in a fairground after closing time and hear the carousel turn by itself.' };
-const FINE = { title: 'The Cellar Door', text: 'Something scratches behind the cellar door of an old farmhouse every night at three.' };
-const EMPTY = { title: 'Hollow Street', text: 'A family moves into a house where the walls whisper at night and a curse waits in the cellar; screams echo until dawn.' };
-const csvQuote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-
-interface Format { name: string; file: string; text: (a: string, b: string, empty: string) => string; cell: (genres: string[]) => string; empty: string }
-const csv = (a: string, b: string, empty: string) =>
-  `title,overview,genres\n${SUSPECT.title},${csvQuote(SUSPECT.text)},${a}\n${FINE.title},${csvQuote(FINE.text)},${b}\n${EMPTY.title},${csvQuote(EMPTY.text)},${empty}\n`;
-const jsonRow = (r: { title: string; text: string }, genres: string) => `{"title": ${JSON.stringify(r.title)}, "overview": ${JSON.stringify(r.text)}, "genres": ${genres}}`;
-const FORMATS: Format[] = [
-  { name: 'CSV pipe', file: 'pipe.csv', text: csv, cell: (g) => csvQuote(g.join('|')), empty: '' },
-  { name: 'CSV comma', file: 'comma.csv', text: csv, cell: (g) => csvQuote(g.join(', ')), empty: '' },
-  { name: 'CSV JSON array cell', file: 'jsoncell.csv', text: csv, cell: (g) => csvQuote(JSON.stringify(g).replace(/","/g, '", "')), empty: '' },
-  { name: 'CSV TMDB objects', file: 'tmdb.csv', text: csv, empty: '[]',
-    cell: (g) => csvQuote(`[${g.map((n) => `{"id": ${TMDB[n]}, "name": "${n}"}`).join(', ')}]`) },
-  { name: 'CSV Python repr', file: 'python.csv', text: csv, cell: (g) => csvQuote(`[${g.map((n) => `'${n}'`).join(', ')}]`), empty: '' },
-  { name: 'JSON file', file: 'movies.json', empty: '[]', cell: (g) => `[${g.map((n) => JSON.stringify(n)).join(', ')}]`,
-    text: (a, b, empty) => `[\n  ${jsonRow(SUSPECT, a)},\n  ${jsonRow(FINE, b)},\n  ${jsonRow(EMPTY, empty)}\n]\n` },
-  { name: 'JSONL', file: 'movies.jsonl', empty: 'null', cell: (g) => JSON.stringify(g.join('|')),
-    text: (a, b, empty) => `${jsonRow(SUSPECT, a)}\n${jsonRow(FINE, b)}\n${jsonRow(EMPTY, empty)}\n` },
-];
-const fixture = (f: Format) => f.text(f.cell(['Comedy']), f.cell(['Horror', 'Thriller']), f.empty);
-
 test('a suspicious-label quick fix writes exactly the suggestion, in the file\'s own genre format', async () => {
   const manifest = JSON.parse(fs.readFileSync(path.join(model, 'manifest.json'), 'utf8')) as { genres: { name: string }[] };
   const genres = manifest.genres.map((g) => g.name);
   const proba = (p: Record<string, number>) => genres.map((g) => p[g] ?? 0.01);
   const record: TrainingRecordFile = {
-    genres, file: path.join(work, 'pipe.csv'),
+    genres, file: path.join(h.work, 'pipe.csv'),
     thresholds: { positive: genres.map(() => 0.6), negative: genres.map(() => 0.1) },
     rows: [
       { key: rowKey(SUSPECT), line: 2, title: SUSPECT.title, labels: [genres.indexOf('Comedy')], proba: proba({ Comedy: 0.01, Horror: 0.97, Thriller: 0.95 }), split: 'train' },
@@ -174,10 +78,10 @@ test('a suspicious-label quick fix writes exactly the suggestion, in the file\'s
   fs.writeFileSync(path.join(model, 'training.json'), JSON.stringify(record));
   records = record;
   const suggested = genres.filter((g) => g === 'Horror' || g === 'Thriller');
-  const [expected] = issuesForRows(parseDataset(fixture(FORMATS[0]), { fileName: path.join(work, 'x.csv') }).rows, record);
+  const [expected] = issuesForRows(parseDataset(fixture(FORMATS[0]), { fileName: path.join(h.work, 'x.csv') }).rows, record);
   for (const f of FORMATS) {
     const text = fixture(f);
-    const ds = parseDataset(text, { fileName: path.join(work, f.file) });
+    const ds = parseDataset(text, { fileName: path.join(h.work, f.file) });
     assert.deepEqual(ds.rows.map((r) => r.genres), [['Comedy'], ['Horror', 'Thriller'], null], `${f.name}: the fixture reads`);
     const uri = open(f.file, text);
     const [diag] = suspicious(await diagnostics(uri, (x) => suspicious(x).length > 0));
@@ -185,8 +89,8 @@ test('a suspicious-label quick fix writes exactly the suggestion, in the file\'s
     assert.deepEqual(diag.range, spanOf(ds.rows[0].genresCell), `${f.name}: on the genre cell`);
     assert.equal(diag.message, `Suspicious genres (score ${expected.issue.score.toFixed(2)}): the model doubts Comedy (p 0.01) and expects ` +
       `Horror (p 0.97), Thriller (p 0.95). Suggested: ${suggested.join(', ')}`);
-    assert.deepEqual(diag.data, { suggested, labelled: ['Comedy'], score: expected.issue.score });
-    const actions = (await d.conn.sendRequest('textDocument/codeAction', {
+    assert.deepEqual(diag.data, { suggested, labelled: ['Comedy'], score: expected.issue.score, key: rowKey(SUSPECT) });
+    const actions = (await h.d.conn.sendRequest('textDocument/codeAction', {
       textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] },
     })) as CodeAction[];
     const fix = actions.find((a) => a.title.startsWith('Replace genres'));
@@ -202,9 +106,9 @@ test('a suspicious-label quick fix writes exactly the suggestion, in the file\'s
 test('a fill quick fix on a row with an empty genre cell writes the predicted genres in the file\'s format', async () => {
   for (const f of FORMATS) {
     const uri = uriOf(f.file);
-    const ds = parseDataset(fixture(f), { fileName: path.join(work, f.file) });
+    const ds = parseDataset(fixture(f), { fileName: path.join(h.work, f.file) });
     const empty = ds.rows[2];
-    const actions = (await d.conn.sendRequest('textDocument/codeAction', {
+    const actions = (await h.d.conn.sendRequest('textDocument/codeAction', {
       textDocument: { uri }, range: { start: at(empty.range.start), end: at(empty.range.start) }, context: { diagnostics: [] },
     })) as CodeAction[];
     assert.equal(actions.length, 1, `${f.name}: ${actions.map((a) => a.title).join(' / ')}`);
@@ -214,7 +118,7 @@ test('a fill quick fix on a row with an empty genre cell writes the predicted ge
     const [docEdit] = actions[0].edit!.documentChanges as TextDocumentEdit[];
     assert.deepEqual(docEdit.edits, [{ range: spanOf(empty.genresCell), newText: f.cell(predicted) }], f.name);
     // A row that has genres gets no fill.
-    const none = (await d.conn.sendRequest('textDocument/codeAction', {
+    const none = (await h.d.conn.sendRequest('textDocument/codeAction', {
       textDocument: { uri }, range: { start: at(ds.rows[1].range.start), end: at(ds.rows[1].range.start) }, context: { diagnostics: [] },
     })) as CodeAction[];
     assert.deepEqual(none, []);
@@ -227,7 +131,7 @@ test('the settings: severity, the cap per file (with a count of the rest), maxRo
   const text = `title,overview,genres\n${rowsOf.map((r) => `${r.title},${csvQuote(r.text)},${r === FINE ? 'Horror|Thriller' : 'Comedy'}`).join('\n')}\n`;
   const uri = open('many.csv', text);
   const all = suspicious(await diagnostics(uri, (x) => suspicious(x).length === 3));
-  const expected = issuesForRows(parseDataset(text, { fileName: path.join(work, 'many.csv') }).rows, records);
+  const expected = issuesForRows(parseDataset(text, { fileName: path.join(h.work, 'many.csv') }).rows, records);
   assert.deepEqual(all.map((x) => x.range.start.line), expected.map((e) => e.row.range.start.line), 'most suspicious first');
   assert.deepEqual(all.map((x) => x.range.start.line).sort(), [1, 3, 4]);
   await settings({ diagnostics: { suspiciousLabels: 'warning', maxPerFile: 2 } });
@@ -252,10 +156,30 @@ test('a suggestion is not offered once the row\'s genres were edited', async () 
   const [diag] = suspicious(await diagnostics(uri));
   const version = change(uri, f.text(f.cell(['Drama']), f.cell(['Horror', 'Thriller']), f.empty));
   await diagnostics(uri, (x) => suspicious(x).length === 0, version); // no record for the row with its new genres
-  const actions = (await d.conn.sendRequest('textDocument/codeAction', {
+  const actions = (await h.d.conn.sendRequest('textDocument/codeAction', {
     textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] },
   })) as CodeAction[];
   assert.equal(actions.filter((a) => a.title.startsWith('Replace')).length, 0);
+});
+
+test('a suggestion is not offered for another row that now stands where it was (same genres, other row key)', async () => {
+  const text = (above: string) => `title,overview,genres\n${above}${SUSPECT.title},${csvQuote(SUSPECT.text)},Comedy\n`;
+  const uri = open('shift.csv', text(''));
+  const [diag] = suspicious(await diagnostics(uri, (x) => suspicious(x).length === 1));
+  const replaces = async (d: Diagnostic) => ((await h.d.conn.sendRequest('textDocument/codeAction', {
+    textDocument: { uri }, range: d.range, context: { diagnostics: [d] },
+  })) as CodeAction[]).filter((a) => a.title.startsWith('Replace genres'));
+  assert.equal((await replaces(diag)).length, 1, 'offered on the row it was computed for');
+  // A row with the same genres (and a longer line) is inserted above: the stale diagnostic's range now lies on that row.
+  const other = 'Two sisters run a bakery by the sea, trade jokes with the fishermen and bake a cake so large that the whole town ' +
+    'has to help carry it to the harbour festival.';
+  const version = change(uri, text(`Quiet Meadow,${csvQuote(other)},Comedy\n`));
+  const [moved] = suspicious(await diagnostics(uri, (x) => suspicious(x).length === 1, version));
+  assert.equal(moved.range.start.line, diag.range.start.line + 1, 'the suspect row moved down one line');
+  const now = parseDataset(text(`Quiet Meadow,${csvQuote(other)},Comedy\n`), { fileName: path.join(h.work, 'shift.csv') });
+  assert.equal(rowAt(now, diag.range.start)?.title, 'Quiet Meadow', 'the stale range is on the inserted row');
+  assert.deepEqual(await replaces(diag), [], 'not offered for the inserted row');
+  assert.equal((await replaces(moved)).length, 1, 'still offered for the suspect row at its new place');
 });
 
 test('reader problems become diagnostics at their location and clear when fixed', async () => {
@@ -278,67 +202,20 @@ test('reader problems become diagnostics at their location and clear when fixed'
   assert.deepEqual(await diagnostics(other), []);
   const again = change(uri, 'title,overview,genres\nA,"x"y,Comedy\n');
   await diagnostics(uri, (x) => x.length > 0, again);
-  void d.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
+  void h.d.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
   await diagnostics(uri, (x) => x.length === 0);
-});
-
-const FILL_TEXT = csv('Comedy|Romance', 'Horror|Thriller', '') + `Second Hollow,${csvQuote(EMPTY.text.replace('family', 'couple'))},\n`;
-
-test('Fill Missing Genres sends one versioned edit with a change annotation that needs confirmation', async () => {
-  const text = FILL_TEXT;
-  const uri = open('fill.csv', text);
-  const version = change(uri, text); // version 2
-  const r = await d.conn.sendRequest(Requests.fillMissingGenres, { uri });
-  assert.equal(r.rows + r.unpredicted, 2);
-  assert.ok(r.rows >= 1 && r.applied, JSON.stringify(r));
-  assert.equal(applied.length, 1);
-  const { edit, label } = applied[0];
-  assert.equal(label, 'Fill missing genres');
-  const annotations = Object.entries(edit.changeAnnotations ?? {});
-  assert.equal(annotations.length, 1);
-  assert.equal(annotations[0][1].needsConfirmation, true);
-  assert.equal(annotations[0][1].label, 'Fill missing genres');
-  const changes = edit.documentChanges as TextDocumentEdit[];
-  assert.equal(changes.length, 1);
-  assert.deepEqual(changes[0].textDocument, { uri, version });
-  const rows = parseDataset(text, { fileName: path.join(work, 'fill.csv') }).rows;
-  assert.equal(changes[0].edits.length, r.rows);
-  for (const e of changes[0].edits) {
-    assert.equal((e as { annotationId?: string }).annotationId, annotations[0][0]);
-    assert.ok([rows[2], rows[3]].some((row) => JSON.stringify(e.range) === JSON.stringify(spanOf(row.genresCell))), JSON.stringify(e.range));
-    assert.match((e as { newText: string }).newText, /^[A-Za-z ]+(\|[A-Za-z ]+)*$/, 'pipe style, like the file');
-  }
-  await assert.rejects(d.conn.sendRequest(Requests.fillMissingGenres, { uri: uriOf('not-open.csv') }), /not open/);
-  await assert.rejects(d.conn.sendRequest(Requests.fillMissingGenres.method, { uri: 42 }), /genreLens\/fillMissingGenres: uri: /);
-});
-
-test('inlay hints only when genreLens.inlayHints is on, at the end of each row', async () => {
-  const uri = uriOf('fill.csv');
-  const range = { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } };
-  assert.deepEqual(await d.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range }), []);
-  const before = hintRefreshes;
-  await settings({ inlayHints: true });
-  await until(() => hintRefreshes > before, 'the daemon asks the editor to refresh inlay hints');
-  const hints = (await d.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range })) as InlayHint[];
-  assert.equal(hints.length, 4, JSON.stringify(hints));
-  const rows = parseDataset(FILL_TEXT, { fileName: path.join(work, 'fill.csv') }).rows;
-  for (const [i, row] of rows.entries()) {
-    assert.deepEqual(hints[i].position, at(row.range.end));
-    assert.match(hints[i].label as string, /^ → (\(no genre above its threshold\)|[A-Za-z ]+(, [A-Za-z ]+)*)$/);
-  }
-  await settings({});
 });
 
 test('malformed code-action and inlay-hint params get nothing, not an error', async () => {
   const uri = uriOf('many.csv');
   await settings({ inlayHints: true });
-  assert.equal((await d.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } } }) as InlayHint[]).length, 4);
+  assert.equal((await h.d.conn.sendRequest('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } } }) as InlayHint[]).length, 4);
   for (const params of [{}, { textDocument: { uri } }, { textDocument: { uri }, range: { start: 'x', end: null } },
     { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } }, context: { diagnostics: 'no', only: 7 } },
     { textDocument: { uri }, range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } },
       context: { diagnostics: [{ source: 'Genre Lens', code: 'suspicious-label', range: { start: { line: 1, character: 0 } }, data: { suggested: [1], labelled: 'x' } }, null] } }]) {
-    assert.deepEqual(await d.conn.sendRequest('textDocument/codeAction', params), [], JSON.stringify(params));
-    if (typeof (params as { range?: { start?: unknown } }).range?.start !== 'object') assert.deepEqual(await d.conn.sendRequest('textDocument/inlayHint', params), []);
+    assert.deepEqual(await h.d.conn.sendRequest('textDocument/codeAction', params), [], JSON.stringify(params));
+    if (typeof (params as { range?: { start?: unknown } }).range?.start !== 'object') assert.deepEqual(await h.d.conn.sendRequest('textDocument/inlayHint', params), []);
   }
 });
 
@@ -391,9 +268,9 @@ test('empty genre cells, in every format; fatal reader errors only for files tha
 
 test('in Restricted Mode Fill Missing Genres is refused and says why; diagnostics come back once the new host serves the model', async () => {
   const uri = uriOf('many.csv');
-  const seen = published.get(uri)!.length;
+  const seen = h.published.get(uri)!.length;
   await settings({ trusted: false }); // a new model host: it serves nothing until it has loaded the model again
-  await assert.rejects(d.conn.sendRequest(Requests.fillMissingGenres, { uri: uriOf('fill.csv') }), /Restricted Mode/);
-  await until(() => published.get(uri)!.slice(seen).some((p) => suspicious(p.diagnostics).length === 3) &&
-    suspicious(published.get(uri)!.at(-1)!.diagnostics).length === 3, 'suspicious labels after the host was replaced');
+  await assert.rejects(h.d.conn.sendRequest(Requests.fillMissingGenres, { uri: uriOf('fill.csv') }), /Restricted Mode/);
+  await until(() => h.published.get(uri)!.slice(seen).some((p) => suspicious(p.diagnostics).length === 3) &&
+    suspicious(h.published.get(uri)!.at(-1)!.diagnostics).length === 3, 'suspicious labels after the host was replaced');
 });

@@ -147,6 +147,10 @@ test('the hover shows why, the thumbnail and the neighbours, escaping titles and
   for (const t of ['data:text/html;base64,PGI+', `${thumbnail})[x](javascript:1`, `data:image/jpeg;base64,${'A'.repeat(MAX_THUMBNAIL_URI)}`]) {
     assert.ok(!renderPrediction(row, { ...p, thumbnail: t }, 'm').includes('![poster]'), `not embedded: ${t.slice(0, 40)}`);
   }
+  // The hover's cap is thumbnail.ts's (one constant): a URI of exactly MAX_THUMBNAIL_URI characters shows, one more does not.
+  const sized = (n: number) => 'data:image/jpeg;base64,'.padEnd(n, 'A');
+  assert.ok(renderPrediction(row, { ...p, thumbnail: sized(MAX_THUMBNAIL_URI) }, 'm').includes('![poster]'), 'at the cap');
+  assert.ok(!renderPrediction(row, { ...p, thumbnail: sized(MAX_THUMBNAIL_URI + 1) }, 'm').includes('![poster]'), 'over the cap');
   const plain = renderPrediction(row, { posterNote: null, genres: p.genres }, 'm');
   assert.ok(!plain.includes('Why') && !plain.includes('Nearest') && !plain.includes('![poster]'), 'nothing extra without them');
 });

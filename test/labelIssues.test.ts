@@ -1,6 +1,6 @@
 // Label issues: the confident-learning rule and score on synthetic held-out probabilities (a flipped label ranks first),
-// issuesForRows matching rows by key and labels, training.json as saved (deterministic, validated, errors naming the field)
-// and the `genre-lens issues` command on a tiny trained model.
+// issuesForRows matching rows by key and labels, genre names folded as the readers do, training.json as saved (deterministic,
+// validated, errors naming the field) and the `genre-lens issues` command on a tiny trained model (edited rows held out).
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -9,14 +9,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { parseDataset } from '../server/engine/data';
-import { confidentThresholds, issuesForRows, labelIssueSummary, labelScore, rowKey } from '../server/engine/labelIssues';
+import { type MovieRow, parseDataset } from '../server/engine/data';
+import {
+  confidentThresholds, heldOutRecord, issuesForRows, labelIndices, labelIssue, labelIssueSummary, labelScore, rowKey, unknownGenres,
+} from '../server/engine/labelIssues';
 import { modelFolderProblem, readTrainingRows } from '../server/engine/modelFiles';
 import { selectModel } from '../server/engine/modelStore';
 import { mulberry32 } from '../server/engine/random';
 import { trainRun, type TrainRunOptions } from '../server/engine/run';
 import { trainingRecordJson } from '../server/engine/trainingRecord';
-import type { TrainingRecordFile, TrainingRowRecord } from '../common/modelTypes';
+import type { LabelIssue, TrainingRecordFile, TrainingRowRecord } from '../common/modelTypes';
 
 const repo = path.resolve(__dirname, '..');
 const GENRES = ['Action', 'Comedy', 'Drama', 'Horror'];
@@ -78,6 +80,24 @@ test('issuesForRows matches rows by key and labels; a row whose genres changed, 
   assert.equal(issuesForRows(rows.slice(1), record).length, 0);
 });
 
+test('genre names match as the readers fold them; an unknown one makes the row unjudgeable; which record judges a row', () => {
+  const genres = ['Action', 'Science Fiction', 'Drama'];
+  // Full-width letters, a zero-width space, a doubled space and case: the same genre to the readers (cleanName + lower case).
+  assert.deepEqual(labelIndices(genres, { genres: ['ＳＣＩＥＮＣＥ\u200b  fiction', 'action', 'ACTION'] }), [0, 1]);
+  assert.deepEqual(labelIndices(genres, { genres: [] }), []);
+  assert.equal(labelIndices(genres, { genres: null }), null);
+  assert.equal(labelIndices(genres, { genres: ['Drama', 'Zydeco'] }), null, 'a genre the model does not know: not judged');
+  assert.deepEqual(unknownGenres(genres, { genres: ['drama\u200b', 'Zydeco', 'Sci-Fi'] }), ['Zydeco', 'Sci-Fi']);
+  const rec = (labels: number[], split: 'train' | 'eval', p: number): TrainingRowRecord =>
+    ({ key: 'k'.repeat(32), line: 2, title: 't', labels, proba: [p, p, p], split });
+  const evalSame = rec([1], 'eval', 0.1), train = rec([0], 'train', 0.2), evalOther = rec([2], 'eval', 0.3);
+  assert.equal(heldOutRecord([train, evalSame], [1]), evalSame, 'the record with the same labels first');
+  assert.equal(heldOutRecord([evalOther, train], [1]), train, 'else a training record: its labels changed since training');
+  assert.equal(heldOutRecord([evalOther], [1]), evalOther);
+  assert.equal(heldOutRecord(undefined, [1]), null);
+  assert.equal(heldOutRecord([], [1]), null);
+});
+
 // A tiny model trained on the bundled example (text only, few rounds): seconds.
 let work: string;
 let first: Awaited<ReturnType<typeof trainRun>>;
@@ -136,34 +156,46 @@ const exec = promisify(execFile);
 const cli = (...args: string[]) => exec(process.execPath, ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(repo, 'server/cli.ts'),
   ...args, '--no-progress', '--cache', cacheDir], { cwd: work, maxBuffer: 16 * 1024 * 1024 });
 
-test('genre-lens issues: recorded rows use their stored probabilities; a row whose genres changed is predicted and flagged', async () => {
-  // The example with one row relabelled: a clear romance-free science-fiction film becomes a Romance + Comedy.
+test('genre-lens issues: a recorded row is judged with its current genres on its stored probabilities, even when they changed; ' +
+  'a row with a genre the model does not know is skipped and counted', async () => {
+  // The example with one training row relabelled (a science-fiction film becomes a Romance + Comedy) and one given a
+  // genre the model never saw.
   const text = fs.readFileSync(path.join(repo, 'examples/movies.csv'), 'utf8');
   const rows = parseDataset(text, { fileName: 'movies.csv' }).rows;
   const record = readTrainingRows(first.modelDir) as TrainingRecordFile;
-  const sciFi = record.genres.indexOf('Science Fiction');
-  const target = rows.find((r) => r.genres?.includes('Science Fiction') && record.rows.some((x) => x.key === rowKey(r) && x.proba[sciFi] > 0.5));
-  assert.ok(target, 'a row the model is sure is science fiction');
+  const relabelled = ['Comedy', 'Romance'].map((g) => record.genres.indexOf(g)).sort((a, b) => a - b);
+  const stored = (r: MovieRow) => record.rows.find((x) => x.key === rowKey(r) && x.split === 'train');
+  const where = (r: MovieRow) => ({ line: r.range.start.line + 1, title: r.title, key: rowKey(r) });
+  // Its expected issue: the current labels against the out-of-fold probabilities training.json stores (never the final
+  // model's, which trained on the row and would give other probabilities).
+  const target = rows.find((r) => r.genres?.includes('Science Fiction') && stored(r) && labelIssue(record, where(r), relabelled, stored(r)!.proba));
+  assert.ok(target, 'a training row the record flags once relabelled');
+  const expected = labelIssue(record, where(target), relabelled, stored(target)!.proba);
+  const other = rows.find((r) => r !== target && r.genres?.length) as MovieRow;
   const data = path.join(work, 'relabelled.csv');
-  const cell = target.genres?.join('|') as string;
-  const start = target.range.start.offset, end = target.range.end.offset;
-  fs.writeFileSync(data, text.slice(0, start) + text.slice(start, end).replace(`,${cell},`, ',Romance|Comedy,') + text.slice(end));
+  const swap = (s: string, r: MovieRow, genres: string) => s.slice(0, r.range.start.offset) +
+    s.slice(r.range.start.offset, r.range.end.offset).replace(`,${r.genres?.join('|')},`, `,${genres},`) + s.slice(r.range.end.offset);
+  const [a, b] = target.range.start.offset > other.range.start.offset ? [target, other] : [other, target];
+  fs.writeFileSync(data, swap(swap(text, a, a === target ? 'Romance|Comedy' : 'Zydeco|Drama'), b, b === target ? 'Romance|Comedy' : 'Zydeco|Drama'));
   const out = JSON.parse((await cli('issues', first.modelDir, data, '--json', '--limit', '500')).stdout) as { checked: number; total: number;
-    perGenre: unknown[]; issues: { title: string; line: number; doubted: { genre: string }[]; missing: { genre: string }[]; score: number }[] };
-  assert.equal(out.checked, rows.filter((r) => r.genres).length);
+    skipped: number; perGenre: unknown[]; issues: LabelIssue[] };
+  assert.equal(out.checked, rows.filter((r) => r.genres).length - 1);
+  assert.equal(out.skipped, 1);
   assert.equal(out.perGenre.length, record.genres.length);
   const mine = out.issues.find((i) => i.title === target.title);
-  assert.ok(mine, `${target.title} is flagged`);
-  assert.equal(mine.line, target.range.start.line + 1);
-  assert.ok(mine.missing.some((m) => m.genre === 'Science Fiction'), JSON.stringify(mine));
-  assert.ok(out.issues.indexOf(mine) < 5, `ranked ${out.issues.indexOf(mine) + 1} of ${out.total}`);
-  // The other rows are judged on training.json: exactly the report's issues, less the relabelled row's own.
-  const recorded = out.issues.filter((i) => i.title !== target.title).map((i) => `${i.line}:${i.score}`).sort();
-  const fromReport = (first.report.labelIssues?.rows ?? []).filter((i) => i.title !== target.title).map((i) => `${i.line}:${i.score}`).sort();
+  assert.deepEqual(mine, expected);
+  assert.ok(!out.issues.some((i) => i.title === other.title), 'the row with an unknown genre is not judged');
+  // The other rows are judged on training.json: exactly the report's issues, less the two changed rows'.
+  const changed = (i: { title: string }) => i.title === target.title || i.title === other.title;
+  const recorded = out.issues.filter((i) => !changed(i)).map((i) => `${i.line}:${i.score}`).sort();
+  const fromReport = (first.report.labelIssues?.rows ?? []).filter((i) => !changed(i)).map((i) => `${i.line}:${i.score}`).sort();
   assert.deepEqual(recorded, fromReport);
   const textOut = (await cli('issues', first.modelDir, data, '--limit', '1')).stdout;
   assert.match(textOut, new RegExp(`^${data.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: suspicious labels \\(score \\d\\.\\d\\d\\) "`));
   assert.match(textOut, new RegExp(`\n${out.total} of ${out.checked} labelled rows have suspicious labels${out.total > 1 ? ' \\(the first 1 shown' : ';'}`));
+  // Every judged row is in training.json: none is predicted by the model that trained on it.
+  assert.ok(textOut.includes(`; ${out.checked} judged on the model's held-out probabilities from training, 0 predicted now; ` +
+    '1 labelled row skipped: labelled with a genre the model was not trained on ("Zydeco").\n'), textOut);
   assert.equal(textOut.split('\n').filter((l) => l.includes('suspicious labels (score')).length, 1, '--limit 1');
   const older = path.join(work, 'older-model');
   fs.cpSync(first.modelDir, older, { recursive: true });

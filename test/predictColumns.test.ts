@@ -53,7 +53,10 @@ test('predictFile reads the trained column: its probabilities equal those record
   const p = await predictFile(modelDir, path.join(work, 'data/eval.csv'), { ...common(), dataset: { columns: { text: 'overview' } },
     onWarning: (m) => warnings.push(m) });
   assert.equal(p.data.columns.text, 'tagline');
-  assert.deepEqual(p.predictions.map((x) => ({ line: x.row.range.start.line + 1, title: x.row.title, proba: x.proba })), recorded());
+  // labels: the row's true genres as indices of the model's genres, as report.json records them for the rows lists
+  const labels = (genres: string[] | null) => report.genres.flatMap((g, i) => (genres?.includes(g) ? [i] : []));
+  assert.deepEqual(p.predictions.map((x) => ({ line: x.row.range.start.line + 1, title: x.row.title, proba: x.proba, labels: labels(x.row.genres) })),
+    recorded());
   assert.ok(warnings.some((w) => /--text-column "overview" .*is ignored: .* trained with the text column "tagline"/.test(w)), warnings.join('\n'));
 });
 

@@ -1,12 +1,12 @@
 // Dataset problems as editor diagnostics (server/engine/data/problems.ts): the readers' issues and fatal errors at
 // 0-based ranges spanning the cell or token at fault, missing local poster files (bounded stat calls), and problems
-// that go away once the text is fixed.
+// that go away once the text is fixed, and U+FFFD replacement characters (reported once, also for files read from disk).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DatasetError, parseDataset } from '../server/engine/data';
+import { DatasetError, parseDataset, readDataset } from '../server/engine/data';
 import { datasetProblems, Problem } from '../server/engine/data/problems';
 
 /** The problems of `text` read as `file`, whether it parses or fails. */
@@ -106,4 +106,31 @@ test('problems: every issue the readers report becomes a problem, in file order,
   }
   const order = problems.map((p) => p.range.start.line * 1000 + p.range.start.character);
   assert.deepEqual(order, [...order].sort((a, b) => a - b));
+});
+
+test('problems: U+FFFD replacement characters are one warning at the first, with their count; read files say it once', async () => {
+  const text = 'title,overview,genres\nA,caf\uFFFD x,Drama\nB,\uFFFD\uFFFD,Drama\n';
+  const [p, ...rest] = problemsOf('m.csv', text);
+  assert.deepEqual(rest, []);
+  assert.deepEqual([p.severity, p.code, span(p), covered(text, p)], ['warning', 'dataset-warning', '1:5-1:6', '\uFFFD']);
+  assert.equal(p.message, "3 replacement characters (U+FFFD): bytes that were not valid text in the file's encoding were replaced — " +
+    'reopen the file with its real encoding (Reopen with Encoding) or save it as UTF-8');
+  assert.match(problemsOf('m.json', '[{"title": "\uFFFD", "overview": "x"}]')[0].message, /^1 replacement character \(U\+FFFD\)/);
+  assert.deepEqual(problemsOf('m.csv', text.replace(/\uFFFD/g, 'é')), []);
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gl-problems-'));
+  try {
+    const literal = path.join(dir, 'literal.csv'); // valid UTF-8 holding U+FFFD: damaged before it was saved
+    fs.writeFileSync(literal, text);
+    assert.deepEqual((await readDataset(literal)).issues.map((i) => [i.line, i.column, i.message.slice(0, 36)]),
+      [[2, 6, '3 replacement characters (U+FFFD): b']]);
+    const invalid = path.join(dir, 'invalid.csv'); // mostly UTF-8 (detected as such) with one bad byte: the decoder says it
+    const rows = Array.from({ length: 30 }, (_, i) => `映画${i},日本の映画です、とても面白い${i},Drama`).join('\n');
+    fs.writeFileSync(invalid, Buffer.concat([Buffer.from(`title,overview,genres\n${rows}\nBad,x `), Buffer.from([0xff]), Buffer.from(' y,Drama\n')]));
+    const issues = (await readDataset(invalid)).issues.filter((i) => /U\+FFFD/.test(i.message));
+    assert.deepEqual(issues.map((i) => [i.line, i.column]), [[32, 7]]);
+    assert.match(issues[0].message, /^invalid UTF-8 \(byte 0xFF\)/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,14 +1,17 @@
 // The report linked to its rows, without a browser: which evaluation rows lie behind a confusion-matrix cell or a genre
 // (agreeing with the metrics' own confusion counts), an older report without true genres, the suspicious-label entries
 // of a genre, the rows list's buttons on a stand-in DOM, and the client's check of which file a row may be opened in.
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Report } from '../common/modelTypes';
 import { evaluate } from '../server/engine/metrics';
 import { CELLS, confusionRows, evaluationFile, genreRows, hasLabels, issuesFor, labelIssuesOf, type EvalRowView } from '../media/rowSelect';
-import { reportDataFiles, rowTarget } from '../client/rowTarget';
+import { openRowRequest, reportDataFiles, rowFileProblem, rowTarget } from '../client/rowTarget';
 
 const genres = ['Action', 'Comedy', 'Horror', 'TV Movie']; // TV Movie: untrained
 const thresholds = [0.4, 0.5, 0.3, 0.5];
@@ -176,6 +179,45 @@ describe('which file the report may open', () => {
     }
     assert.equal(rowTarget(null, { type: 'openRow', file: '/w/movies.csv', line: 2 }), null);
     assert.equal(rowTarget({ run: { dataset: { path: 'relative.csv' }, evaluation: { kind: 'split' } } }, { type: 'openRow', file: 'relative.csv', line: 2 }), null);
+  });
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-rowfile-'));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const at = (name: string) => path.join(dir, name);
+
+  test('the report\'s own file must also be an existing regular file with a dataset extension', () => {
+    for (const f of ['movies.csv', 'MOVIES.TSV', 'a.json', 'b.jsonl', 'c.ndjson', 'notes.txt']) fs.writeFileSync(at(f), 'title,genres\n');
+    fs.mkdirSync(at('folder.csv'));
+    fs.symlinkSync(at('folder.csv'), at('to-folder.csv'));
+    fs.symlinkSync(at('movies.csv'), at('to-movies.csv'));
+    for (const f of ['movies.csv', 'MOVIES.TSV', 'a.json', 'b.jsonl', 'c.ndjson', 'to-movies.csv']) assert.equal(rowFileProblem(at(f)), null, f);
+    assert.match(rowFileProblem(at('notes.txt')) ?? '', /notes\.txt is not a dataset file \(\.csv, \.tsv, \.json, \.jsonl, \.ndjson\)/);
+    assert.match(rowFileProblem('/etc/passwd') ?? '', /not a dataset file/);
+    assert.match(rowFileProblem(at('gone.csv')) ?? '', /gone\.csv does not exist/);
+    assert.match(rowFileProblem(at('folder.csv')) ?? '', /folder\.csv is not a regular file/);
+    assert.match(rowFileProblem(at('to-folder.csv')) ?? '', /to-folder\.csv is not a regular file/);
+    assert.match(rowFileProblem(at('pipe.csv'), () => ({ isFile: () => false })) ?? '', /pipe\.csv is not a regular file/);
+  });
+
+  test('a FIFO named like a dataset is refused without being opened', (t) => {
+    if (spawnSync('mkfifo', [at('fifo.csv')]).status !== 0) return t.skip('mkfifo is not available');
+    assert.match(rowFileProblem(at('fifo.csv')) ?? '', /fifo\.csv is not a regular file/);
+  });
+
+  test('openRow: the row to open, or the warning saying why not', () => {
+    const stats: string[] = [];
+    const stat = (f: string) => (stats.push(f), fs.statSync(f));
+    const report = (p: string) => ({ run: { dataset: { path: p }, evaluation: { kind: 'split' } } });
+    const ask = (file: string) => ({ type: 'openRow', file, line: 3 });
+    assert.deepEqual(openRowRequest(report(at('movies.csv')), ask(at('movies.csv')), stat), { target: { file: at('movies.csv'), line: 3 } });
+    assert.deepEqual(openRowRequest(report(at('movies.csv')), ask(at('a.json')), stat),
+      { warning: 'Genre Lens: the report opens rows of its own dataset or evaluation file only.' });
+    assert.deepEqual(stats, [at('movies.csv')], 'a path the report does not name is never looked at');
+    for (const [f, why] of [['folder.csv', 'is not a regular file'], ['gone.csv', 'does not exist'], ['notes.txt', 'is not a dataset file']]) {
+      const r = openRowRequest(report(at(f)), ask(at(f)), stat);
+      assert.ok('warning' in r, f);
+      assert.equal(r.warning.startsWith(`Genre Lens: not opening the row: ${at(f)} ${why}`), true, r.warning);
+    }
   });
 });
 

@@ -8,17 +8,18 @@
 // a labelled genre is DOUBTED when p <= negative[g] / 2; an unlabelled genre is MISSING when p >= (1 + positive[g]) / 2.
 // A genre with positive[g] <= negative[g] (untrained: 0 and 0; no signal) is never judged. A row with a doubted or
 // missing genre is an issue.
-// SCORE (0..1, higher = more suspicious; chosen with `npm run bench:label-issues` among six): the mean of
+// SCORE (0..1, higher = more suspicious; chosen with `npm run bench:label-issues` among six on its seed 42, so only
+// another --seed measures it without selection bias): the mean of
 //   shortfall = 1 - mean over the row's judged genres of min(1, p_g / positive[g])  (its own genres fall short of a
 //               typical real one; 0 without a judged genre), and
 //   excess    = max over judged genres it lacks of max(0, (p_g - negative[g]) / (1 - negative[g]))  (another genre
 //               rises from a typical non-g towards certainty).
 // Dividing by the thresholds puts rare genres (whose probabilities stay low) on the scale of common ones.
 import { createHash } from 'node:crypto';
-import type { MovieRow } from './data';
+import { cleanName, type MovieRow } from './data';
 import { rowText } from './features';
 import {
-  type LabelIssue, type LabelIssueSummary, MAX_REPORT_LABEL_ISSUES, type TrainingRecordFile, type TrainingRowRecord,
+  type LabelIssue, type LabelIssueSummary, MAX_RECORD_TITLE, MAX_REPORT_LABEL_ISSUES, type TrainingRecordFile, type TrainingRowRecord,
 } from '../../common/modelTypes';
 
 export type { LabelIssue, LabelIssueSummary };
@@ -137,20 +138,37 @@ export function labelIssueSummary(record: TrainingRecordFile, max = MAX_REPORT_L
   return { checked: record.rows.length, total: issues.length, perGenre: perGenreCounts(record.genres, issues), rows: issues.slice(0, max) };
 }
 
+/** A genre name as the readers match names (data/genres.ts): cleanName (NFKC, no invisible characters, one space), lower case. */
+export const genreKey = (name: string) => cleanName(name).toLowerCase();
+
+/** Folded name → genre index, built once per genre list (a model's, a record's). */
+const indexCache = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
+function genreIndex(genres: readonly string[]): ReadonlyMap<string, number> {
+  let index = indexCache.get(genres);
+  if (!index) indexCache.set(genres, (index = new Map(genres.map((g, i) => [genreKey(g), i]))));
+  return index;
+}
+
 /**
  * The genre indices of a row's genres in the record's order, or null when the row has no genres or one the model does
- * not know (then it cannot equal a recorded label set).
+ * not know (then it cannot equal a recorded label set, nor be judged: the model has no opinion on that genre).
  */
 export function labelIndices(genres: readonly string[], row: Pick<MovieRow, 'genres'>): number[] | null {
   if (!row.genres) return null;
-  const index = new Map(genres.map((g, i) => [g.toLowerCase(), i]));
+  const index = genreIndex(genres);
   const out: number[] = [];
   for (const g of row.genres) {
-    const i = index.get(g.toLowerCase());
+    const i = index.get(genreKey(g));
     if (i === undefined) return null;
     if (!out.includes(i)) out.push(i);
   }
   return out.sort((a, b) => a - b);
+}
+
+/** The row's genres the model does not know (as the row spells them). */
+export function unknownGenres(genres: readonly string[], row: Pick<MovieRow, 'genres'>): string[] {
+  const index = genreIndex(genres);
+  return (row.genres ?? []).filter((g) => !index.has(genreKey(g)));
 }
 
 const sameSet = (a: readonly number[], b: readonly number[]) => a.length === b.length && [...a].sort((x, y) => x - y).every((v, i) => v === b[i]);
@@ -163,6 +181,16 @@ export function recordFor(byKey: ReadonlyMap<string, TrainingRowRecord[]>, genre
   const key = rowKey(row);
   const record = byKey.get(key)?.find((r) => sameSet(r.labels, labels));
   return record ? { record, key, labels } : null;
+}
+
+/**
+ * The held-out probabilities to judge a row with `labels` on, among the records of its key: a record with the same
+ * labels, else a training record (its out-of-fold probabilities never saw the row, whatever its labels are now), else
+ * an evaluation record (the model's, which never trained on it); null without a record.
+ */
+export function heldOutRecord(records: readonly TrainingRowRecord[] | undefined, labels: readonly number[]): TrainingRowRecord | null {
+  if (!records?.length) return null;
+  return records.find((r) => sameSet(r.labels, labels)) ?? records.find((r) => r.split === 'train') ?? records[0];
 }
 
 export function recordsByKey(record: TrainingRecordFile): Map<string, TrainingRowRecord[]> {
@@ -182,7 +210,7 @@ export function issuesForRows(rows: readonly MovieRow[], record: TrainingRecordF
   for (const row of rows) {
     const match = recordFor(byKey, record.genres, row);
     if (!match) continue;
-    const issue = labelIssue(record, { line: row.range.start.line + 1, title: row.title.slice(0, 200), key: match.key }, match.labels,
+    const issue = labelIssue(record, { line: row.range.start.line + 1, title: row.title.slice(0, MAX_RECORD_TITLE), key: match.key }, match.labels,
       match.record.proba);
     if (issue) found.push({ row, issue });
   }

@@ -1,7 +1,7 @@
 // The training movies nearest to a row by text embedding, for the hover and `predict --explain`: the kNN head's stored
 // rows (the training rows, in training order) searched by cosine similarity, named by the model's training.json
 // (title, line, labelled genres). Without either file, or when they disagree on the rows, there are no neighbours.
-import type { FeatureLayout, TrainingRowRecord } from '../../common/modelTypes';
+import { type FeatureLayout, MAX_RECORD_TITLE, type TrainingRowRecord } from '../../common/modelTypes';
 import type { MovieRow } from './data';
 import type { HeadModel } from './heads';
 import { hasNeighbours, type NeighbourHead } from './heads/knn';
@@ -21,8 +21,11 @@ export interface Neighbour {
 /** How many neighbours the hover and --explain show. */
 export const NEIGHBOURS_K = 3;
 
+/** What the index keeps of a training row (not its probabilities): the key leaves the row itself out. */
+type NeighbourRow = Pick<TrainingRowRecord, 'key' | 'title' | 'line' | 'labels'>;
+
 export class NeighbourIndex {
-  private constructor(private readonly head: NeighbourHead, private readonly rows: readonly TrainingRowRecord[],
+  private constructor(private readonly head: NeighbourHead, private readonly rows: readonly NeighbourRow[],
     private readonly genres: readonly string[], private readonly layout: FeatureLayout) {}
 
   /**
@@ -37,7 +40,8 @@ export class NeighbourIndex {
       if (!record) return null;
       const train = record.rows.filter((r) => r.split === 'train');
       if (train.length !== head.rows) throw new Error(`${dir}/training.json: ${train.length} training rows, the kNN head stores ${head.rows}`);
-      return new NeighbourIndex(head, train, record.genres, layout);
+      const rows = train.map((r): NeighbourRow => ({ key: r.key, title: r.title.slice(0, MAX_RECORD_TITLE), line: r.line, labels: r.labels }));
+      return new NeighbourIndex(head, rows, record.genres, layout);
     } catch (e) {
       onError(e);
       return null;
@@ -57,7 +61,7 @@ export class NeighbourIndex {
       .slice(0, k)
       .map((n) => {
         const rec = this.rows[n.row];
-        return { title: rec.title.slice(0, 200), line: rec.line, similarity: n.similarity,
+        return { title: rec.title, line: rec.line, similarity: n.similarity,
           genres: rec.labels.filter((g) => Number.isInteger(g) && g >= 0 && g < this.genres.length).map((g) => this.genres[g]) };
       });
   }

@@ -6,9 +6,10 @@ import sharp from 'sharp';
 import type { MovieRow } from './data';
 import { cachePathFor } from './encoders/fetchCache';
 import { notAnImageReason, readPosterFile } from './posterFile';
+import { MAX_THUMBNAIL_URI } from '../../common/modelTypes';
 
-/** The longest data URI a thumbnail may be (characters, base64 included). */
-export const MAX_THUMBNAIL_URI = 24 * 1024;
+/** The longest data URI a thumbnail may be (common/modelTypes.ts: the hover checks the same cap). */
+export { MAX_THUMBNAIL_URI };
 export const THUMBNAIL_HEIGHT = 96;
 /** A poster with more pixels than this is not decoded (a decompression bomb costs memory before it costs bytes). */
 const MAX_INPUT_PIXELS = 40_000_000;

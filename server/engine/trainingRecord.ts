@@ -5,11 +5,8 @@
 import * as path from 'node:path';
 import type { MovieRow } from './data';
 import { confidentThresholds, round4, rowKey } from './labelIssues';
-import type { TrainingRecordFile, TrainingRowRecord } from '../../common/modelTypes';
+import { MAX_RECORD_TITLE, type TrainingRecordFile, type TrainingRowRecord } from '../../common/modelTypes';
 import type { TrainingRows } from './trainingRows';
-
-/** Titles are cut to this many characters in training.json. */
-export const MAX_RECORD_TITLE = 200;
 
 function rowRecords(rows: readonly MovieRow[], labels: readonly Uint8Array[], proba: readonly (Float32Array | Float64Array)[],
   split: 'train' | 'eval'): TrainingRowRecord[] {

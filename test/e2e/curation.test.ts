@@ -7,12 +7,11 @@
 import { after, before, describe, test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  REPO, RESULTS, TRAIN_WAIT, UI_WAIT, findChromium, findCodeServer, launchChromium, missingTools, packageExtension,
-  pickQuickItem, quickInput, reportFrame, runCommand, screenshot, skipOrFail, startCodeServer, statusItem, type CodeServer,
+  REPO, RESULTS, TRAIN_WAIT, UI_WAIT, closeWorkbench, missingTools, openWorkbench, pickQuickItem, quickInput, reportFrame,
+  runCommand, screenshot, skipOrFail, statusItem, type Workbench,
 } from './harness';
 
 const skipReason = missingTools();
@@ -43,9 +42,7 @@ function corruptedCsv(): { text: string; emptiedLine: number } {
   return { text, emptiedLine };
 }
 
-let root = '';
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
+const wb: Workbench = { root: '' };
 let page: Page;
 let failed = false;
 let emptiedLine = 0;
@@ -81,37 +78,13 @@ describe('curating a dataset in code-server', () => {
     if (skipReason) return;
     fs.mkdirSync(RESULTS, { recursive: true });
     for (const f of fs.readdirSync(RESULTS)) if (/^curation-|^(problems-suspicious|quick-fix-applied|report-rows)\.png$/.test(f)) fs.rmSync(path.join(RESULTS, f));
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-e2e-curation-'));
-    const pkg = packageExtension(root);
-    console.log(`# packaged ${path.basename(pkg.vsix)}: ${(pkg.bytes / 2 ** 20).toFixed(1)} MiB`);
-    const workspace = path.join(root, 'workspace');
-    fs.mkdirSync(workspace);
     const csv = corruptedCsv();
     emptiedLine = csv.emptiedLine;
-    fs.writeFileSync(path.join(workspace, 'movies.csv'), csv.text);
-    fs.cpSync(path.join(examples, 'posters'), path.join(workspace, 'posters'), { recursive: true });
-    server = await startCodeServer({
-      bin: findCodeServer()!, root, vsix: pkg.vsix, workspace, logFile: path.join(RESULTS, 'curation-code-server.log'),
-      settings: {
-        'workbench.colorTheme': 'Default Dark Modern', 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false,
-        'workbench.enableExperiments': false, 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none', 'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'extensions.ignoreRecommendations': true,
-        'editor.minimap.enabled': false, 'editor.hover.enabled': false, 'genreLens.diagnostics.suspiciousLabels': 'information',
-      },
-    });
-    browser = await launchChromium(findChromium()!);
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(server.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: UI_WAIT });
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'movies.csv' }).first().waitFor({ timeout: UI_WAIT });
+    page = await openWorkbench(wb, { tmpPrefix: 'genre-lens-e2e-curation-', moviesCsv: csv.text, logName: 'curation-code-server.log',
+      settings: { 'editor.hover.enabled': false, 'genreLens.diagnostics.suspiciousLabels': 'information' } });
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (root && !failed) fs.rmSync(root, { recursive: true, force: true });
-    else if (root) console.log(`# kept ${root} (code-server user data and logs) for a look`);
-  });
+  after(() => closeWorkbench(wb, failed));
 
   test('trains on the corrupted copy of movies.csv from the command palette', (t) => step(t, async () => {
     await runCommand(page, 'Genre Lens: Train Genre Model on CSV');
@@ -137,7 +110,7 @@ describe('curating a dataset in code-server', () => {
     const texts = (await entries.allInnerTexts()).map((s) => s.replace(/\s+/g, ' '));
     assert.ok(texts.every((s) => /Genre Lens/.test(s) && /suspicious-label/.test(s)), `source and code shown:\n${texts.join('\n')}`);
     // The corrupted rows are the model's strongest doubts: at least one of their lines is listed.
-    const text = fs.readFileSync(path.join(server!.workspace, 'movies.csv'), 'utf8').split('\n');
+    const text = fs.readFileSync(path.join(wb.server!.workspace, 'movies.csv'), 'utf8').split('\n');
     const corruptedLines = Object.keys(CORRUPTED).map((id) => text.findIndex((l) => l.startsWith(`${id},`)) + 1);
     const listed = texts.flatMap((s) => [...s.matchAll(/\[Ln (\d+),/g)].map((m) => Number(m[1])));
     assert.ok(listed.some((l) => corruptedLines.includes(l)), `a corrupted row (lines ${corruptedLines.join(', ')}) among ${listed.join(', ')}`);

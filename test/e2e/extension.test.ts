@@ -6,13 +6,12 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  REPO, RESULTS, TRAIN_WAIT, UI_WAIT, findChromium, findCodeServer, launchChromium, missingTools, packageExtension,
-  pickQuickItem, quickInput, reportFrame, runCommand, screenshot, skipOrFail, startCodeServer, statusItem, type CodeServer,
+  REPO, RESULTS, TRAIN_WAIT, UI_WAIT, closeWorkbench, missingTools, openWorkbench, pickQuickItem, quickInput, reportFrame,
+  runCommand, screenshot, skipOrFail, statusItem, type Workbench,
 } from './harness';
 
 const skipReason = missingTools();
@@ -21,9 +20,7 @@ const rows = parse(fs.readFileSync(path.join(examples, 'movies.csv')), { columns
 const genres = [...new Set(rows.flatMap((r) => r.genres.split('|').map((g) => g.trim()).filter(Boolean)))].sort();
 const hovered = rows[1]; // "Pickle Barrel Wedding", line 3 of movies.csv
 
-let root = '';
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
+const wb: Workbench = { root: '' };
 let page: Page;
 let failed = false;
 let statusF1 = NaN; // the micro-F1 the status bar shows after training
@@ -53,44 +50,11 @@ describe('Genre Lens in code-server', () => {
     fs.mkdirSync(RESULTS, { recursive: true });
     // Its own files only: not the TMDB report's, nor curation.test.ts's (which may have run first).
     for (const f of fs.readdirSync(RESULTS)) if (/^(?!tmdb-|curation-|problems-suspicious|quick-fix-applied|report-rows).*\.(png|log)$/.test(f)) fs.rmSync(path.join(RESULTS, f));
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-e2e-'));
-    const pkg = packageExtension(root);
-    console.log(`# packaged ${path.basename(pkg.vsix)}: ${(pkg.bytes / 2 ** 20).toFixed(1)} MiB`);
-    const workspace = path.join(root, 'workspace');
-    fs.mkdirSync(workspace);
-    fs.copyFileSync(path.join(examples, 'movies.csv'), path.join(workspace, 'movies.csv'));
-    fs.cpSync(path.join(examples, 'posters'), path.join(workspace, 'posters'), { recursive: true });
-    server = await startCodeServer({
-      bin: findCodeServer()!, root, vsix: pkg.vsix, workspace, logFile: path.join(RESULTS, 'code-server.log'),
-      settings: {
-        'workbench.colorTheme': 'Default Dark Modern',
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.enableExperiments': false,
-        'security.workspace.trust.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'update.mode': 'none',
-        'extensions.autoUpdate': false,
-        'extensions.autoCheckUpdates': false,
-        'extensions.ignoreRecommendations': true,
-        'editor.minimap.enabled': false,
-        'editor.hover.delay': 300,
-        'editor.hover.sticky': true,
-      },
-    });
-    browser = await launchChromium(findChromium()!);
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(server.url);
-    await page.locator('.monaco-workbench').waitFor({ timeout: UI_WAIT });
-    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'movies.csv' }).first().waitFor({ timeout: UI_WAIT });
+    page = await openWorkbench(wb, { tmpPrefix: 'genre-lens-e2e-', moviesCsv: fs.readFileSync(path.join(examples, 'movies.csv')),
+      logName: 'code-server.log', settings: { 'editor.hover.delay': 300, 'editor.hover.sticky': true } });
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (root && !failed) fs.rmSync(root, { recursive: true, force: true });
-    else if (root) console.log(`# kept ${root} (code-server user data and logs) for a look`);
-  });
+  after(() => closeWorkbench(wb, failed));
 
   test('trains a model from the command palette and shows micro-F1 in the status bar', (t) => step(t, async () => {
     await runCommand(page, 'Genre Lens: Train Genre Model on CSV');
@@ -203,13 +167,13 @@ describe('Genre Lens in code-server', () => {
   }));
 
   test('a crashed daemon is restarted with a message, and comes back with the model', (t) => step(t, async () => {
-    const daemons = execFileSync('pgrep', ['-f', `${path.basename(root)}/extensions/.*dist/server/server.js`]).toString().trim().split('\n').map(Number);
+    const daemons = execFileSync('pgrep', ['-f', `${path.basename(wb.root)}/extensions/.*dist/server/server.js`]).toString().trim().split('\n').map(Number);
     assert.ok(daemons.length >= 1, 'the daemon process is running');
     for (const pid of daemons) process.kill(pid, 'SIGKILL');
     const toast = page.locator('.notification-toast', { hasText: 'the daemon stopped unexpectedly and is being restarted' });
     await toast.waitFor({ timeout: UI_WAIT });
     await statusItem(page).filter({ hasText: /Genre: micro-F1 \d\.\d\d/ }).waitFor({ timeout: UI_WAIT });
-    const again = execFileSync('pgrep', ['-f', `${path.basename(root)}/extensions/.*dist/server/server.js`]).toString().trim().split('\n').map(Number);
+    const again = execFileSync('pgrep', ['-f', `${path.basename(wb.root)}/extensions/.*dist/server/server.js`]).toString().trim().split('\n').map(Number);
     assert.ok(again.every((pid) => !daemons.includes(pid)), 'a new daemon process');
     await screenshot(page, '09-daemon-restarted');
   }));

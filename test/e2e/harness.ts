@@ -209,6 +209,45 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
   });
 }
 
+/** The user settings every end-to-end workbench starts with (a suite adds its own): dark, quiet, offline, no minimap. */
+const BASE_SETTINGS: Record<string, unknown> = {
+  'workbench.colorTheme': 'Default Dark Modern', 'workbench.startupEditor': 'none', 'workbench.tips.enabled': false, 'workbench.enableExperiments': false,
+  'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'editor.minimap.enabled': false,
+  'extensions.autoUpdate': false, 'extensions.autoCheckUpdates': false, 'extensions.ignoreRecommendations': true,
+};
+
+/** What openWorkbench started, filled in as it goes, so closeWorkbench ends it even after a failed start. */
+export interface Workbench { root: string; server?: CodeServer; browser?: Browser }
+
+/** The start the end-to-end suites share: the VSIX packaged into a fresh temp folder, a workspace of `moviesCsv` as movies.csv and
+ * the example posters, code-server on it (BASE_SETTINGS + `settings`; log RESULTS/`logName`), chromium showing its explorer. */
+export async function openWorkbench(wb: Workbench, opts: { tmpPrefix: string; moviesCsv: string | Buffer; logName: string;
+  settings: Record<string, unknown> }): Promise<Page> {
+  wb.root = fs.mkdtempSync(path.join(os.tmpdir(), opts.tmpPrefix));
+  const pkg = packageExtension(wb.root);
+  console.log(`# packaged ${path.basename(pkg.vsix)}: ${(pkg.bytes / 2 ** 20).toFixed(1)} MiB`);
+  const workspace = path.join(wb.root, 'workspace');
+  fs.mkdirSync(workspace);
+  fs.writeFileSync(path.join(workspace, 'movies.csv'), opts.moviesCsv);
+  fs.cpSync(path.join(REPO, 'examples', 'posters'), path.join(workspace, 'posters'), { recursive: true });
+  wb.server = await startCodeServer({ bin: findCodeServer()!, root: wb.root, vsix: pkg.vsix, workspace,
+    logFile: path.join(RESULTS, opts.logName), settings: { ...BASE_SETTINGS, ...opts.settings } });
+  wb.browser = await launchChromium(findChromium()!);
+  const page = await wb.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.goto(wb.server.url);
+  await page.locator('.monaco-workbench').waitFor({ timeout: UI_WAIT });
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'movies.csv' }).first().waitFor({ timeout: UI_WAIT });
+  return page;
+}
+
+/** Closes the browser and code-server, and removes the temp folder unless `keep` (a failed run keeps it for a look). */
+export async function closeWorkbench(wb: Workbench, keep: boolean): Promise<void> {
+  await wb.browser?.close().catch(() => undefined);
+  await wb.server?.stop();
+  if (wb.root && !keep) fs.rmSync(wb.root, { recursive: true, force: true });
+  else if (wb.root) console.log(`# kept ${wb.root} (code-server user data and logs) for a look`);
+}
+
 /** The visible quick-input (command palette / quick pick) widget. */
 export const quickInput = (page: Page): Locator => page.locator('.quick-input-widget:visible');
 

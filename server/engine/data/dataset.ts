@@ -13,7 +13,7 @@ import { DEFAULT_POSTER_BASE_URL, posterOutsideRoots, resolvePoster } from './po
 import { RawCell, RawRecord, SourceText } from './source';
 import { quoteText } from './textFold';
 import {
-  CellSpan, ColumnMapping, ColumnRole, Dataset, DatasetError, DatasetFormat, DatasetOptions, GenreSample, MovieRow, ParseOptions, PosterRef,
+  CellSpan, ColumnMapping, ColumnRole, Dataset, DatasetError, DatasetFormat, DatasetIssue, DatasetOptions, GenreSample, MovieRow, ParseOptions, PosterRef,
   SourcePosition,
 } from './types';
 
@@ -57,9 +57,29 @@ export async function readDataset(file: string, options: DatasetOptions = {}): P
     if (!(e instanceof DatasetError) || !note) throw e;
     throw new DatasetError({ ...e.issue, message: `${e.issue.message} (note: the file is not UTF-8 and was read as ${decoded.encoding})` });
   }
+  // The decoder's note already says invalid bytes became U+FFFD: the text's own replacement warning would repeat it.
+  if (note && /U\+FFFD/.test(note.message)) dataset.issues = dataset.issues.filter((i) => !replacementWarnings.has(i));
   if (note) dataset.issues.unshift(new SourceText(file, decoded.text.slice(0, note.offset)).issue('warning', note.offset, note.message));
   dataset.sha256 = sha256;
   return dataset;
+}
+
+/** The warnings parseDataset gave for U+FFFD in the text (readDataset drops them when its decoder made those). */
+const replacementWarnings = new WeakSet<DatasetIssue>();
+
+/**
+ * A warning at the first U+FFFD (the replacement character a decoder writes for bytes that are not valid in the
+ * encoding it used: an editor opening a Latin-1 file as UTF-8, say), with how many there are; null without one.
+ */
+function replacementWarning(src: SourceText): DatasetIssue | null {
+  const first = src.text.indexOf('\uFFFD');
+  if (first < 0) return null;
+  let count = 0;
+  for (let i = first; i >= 0; i = src.text.indexOf('\uFFFD', i + 1)) count++;
+  const issue = src.issue('warning', first, `${count} replacement character${count === 1 ? '' : 's'} (U+FFFD): bytes that were not valid ` +
+    "text in the file's encoding were replaced — reopen the file with its real encoding (Reopen with Encoding) or save it as UTF-8", first + 1);
+  replacementWarnings.add(issue);
+  return issue;
 }
 
 /**
@@ -80,6 +100,8 @@ export function parseDataset(text: string, options: ParseOptions): Dataset {
   }
   const table = format === 'csv' ? readCsv(src, options.delimiter) : format === 'json' ? readJson(src) : readJsonl(src);
   const issues = table.issues;
+  const replaced = replacementWarning(src);
+  if (replaced) issues.push(replaced);
   const hasData = table.columns.length > 0 || table.records.length > 0;
   const columns = hasData ? detectColumns(table.columns, options.columns ?? {}, src) : NO_COLUMNS;
   if (table.records.length === 0) issues.push(src.issue('warning', src.text.length, 'no data rows'));

@@ -91,12 +91,13 @@ function appendProperty(src: string, row: MovieRow, key: string, genres: readonl
   if (end.offset - start.offset > MAX_ROW_CHARS) return null;
   const objText = src.slice(start.offset, end.offset);
   const node = parseTree(objText, [], { disallowComments: true, allowTrailingComma: false });
-  if (node?.type !== 'object' || node.offset !== 0) return null;
+  // The object starts at the row's first non-blank (a JSONL line may be indented).
+  if (node?.type !== 'object' || node.offset !== /^\s*/.exec(objText)![0].length) return null;
   const props = node.children ?? [];
   const last = props[props.length - 1];
   let at: number, sep: string, colon = ': ';
   if (!last) {
-    at = objText.indexOf('{') + 1;
+    at = node.offset + 1;
     sep = '';
   } else {
     at = last.offset + last.length;
@@ -105,7 +106,7 @@ function appendProperty(src: string, row: MovieRow, key: string, genres: readonl
     if (k && v) colon = objText.slice(k.offset + k.length, v.offset);
     if (prev) sep = objText.slice(prev.offset + prev.length, last.offset);
     else {
-      const lead = objText.slice(1, last.offset);
+      const lead = objText.slice(node.offset + 1, last.offset);
       sep = ',' + (/[\r\n]/.test(lead) ? lead : lead === '' ? '' : ' ');
     }
   }

@@ -16,8 +16,10 @@ export interface Problem {
 export interface ProblemOptions {
   /** Check that local poster files exist (default true). */
   checkPosterFiles?: boolean;
-  /** At most this many stat calls for poster files (default DEFAULT_MAX_POSTER_CHECKS); later posters go unchecked. */
+  /** At most this many distinct poster files checked (default DEFAULT_MAX_POSTER_CHECKS); later posters go unchecked. */
   maxPosterChecks?: number;
+  /** Why a poster file cannot be used, or null (default posterFileProblem); the daemon passes a cached one. */
+  posterProblem?: (file: string) => string | null;
 }
 
 export const DEFAULT_MAX_POSTER_CHECKS = 2000;
@@ -37,7 +39,7 @@ function fromIssue(issue: DatasetIssue): Problem {
 }
 
 /** Why a local poster file cannot be used, or null when it is a regular file (a stat, no open). */
-function posterFileProblem(file: string): string | null {
+export function posterFileProblem(file: string): string | null {
   let stat: fs.Stats | undefined;
   try {
     stat = fs.statSync(file, { throwIfNoEntry: false });
@@ -60,6 +62,7 @@ export function datasetProblems(dataset: Dataset | null, error: DatasetError | n
   if (options.checkPosterFiles ?? true) {
     let budget = Math.max(0, options.maxPosterChecks ?? DEFAULT_MAX_POSTER_CHECKS);
     const checked = new Map<string, string | null>();
+    const check = options.posterProblem ?? posterFileProblem;
     for (const row of dataset.rows) {
       const poster = row.poster;
       if (poster?.kind !== 'file') continue;
@@ -67,7 +70,7 @@ export function datasetProblems(dataset: Dataset | null, error: DatasetError | n
       if (problem === undefined) {
         if (budget === 0) break;
         budget--;
-        problem = posterFileProblem(poster.path);
+        problem = check(poster.path);
         checked.set(poster.path, problem);
       }
       if (problem === null) continue;
