@@ -12,6 +12,7 @@ import type { TrainingRecordFile } from '../common/modelTypes';
 import { DIAGNOSTIC_DEFAULTS, Requests } from '../common/protocol';
 import { buildDaemonSettings } from '../client/settings';
 import { hasEmptyGenreCell } from '../server/curation';
+import { escapeMarkdown } from '../server/hover';
 import { looksLikeDataset } from '../server/diagnostics';
 import { diagnosticSettings, validateSettings } from '../server/settings';
 import { until } from './daemonProcess';
@@ -57,6 +58,25 @@ test('suspicious labels from a real trained model: the swapped rows are flagged 
   const data = top.data as { suggested: string[]; labelled: string[] };
   assert.deepEqual(data.labelled, row.genres!.slice().sort((a, b) => r.model.genres.indexOf(a) - r.model.genres.indexOf(b)));
   assert.notDeepEqual(data.suggested, data.labelled);
+});
+
+test('the hover of a row says why (a model without posters: all from the description) and names its nearest training movies', async () => {
+  const text = fs.readFileSync(path.join(h.work, 'corrupt.csv'), 'utf8');
+  const uri = uriOf('corrupt.csv');
+  const rows = parseDataset(text, { fileName: path.join(h.work, 'corrupt.csv') }).rows;
+  let md = '', why: string[] = [];
+  for (const row of rows.slice(0, 10)) { // the first row with a predicted genre
+    const hover = await h.d.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: row.range.start }) as
+      { contents: { value: string } } | null;
+    md = hover?.contents.value ?? '';
+    why = md.split('\n').filter((l) => /^- .+: description \d+% · poster \d+%$/.test(l));
+    if (why.length) break;
+  }
+  assert.ok(why.length > 0 && md.includes('**Why**'), md);
+  assert.ok(why.every((l) => l.endsWith('description 100% · poster 0%')), why.join('\n'));
+  const near = md.split('**Nearest training movies**')[1]?.split('\n').filter((l) => l.startsWith('- ')) ?? [];
+  assert.equal(near.length, 3, md);
+  assert.ok(near.every((l) => rows.some((r) => l.startsWith(`- ${escapeMarkdown(r.title)} — line `))), near.join('\n'));
 });
 
 // ---- every genre format, from a training.json written by the test ------------------------------------------------
