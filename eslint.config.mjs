@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'server/engine/lightgbm/lib_lightgbm.js', 'test-results/**', '.genre-lens/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'server/engine/lightgbm/lib_lightgbm.js', 'test-results/**', '.genre-lens/**', '.cache/**', 'dist-vsix/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -7,6 +7,8 @@ import {
   CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind,
 } from 'vscode-languageclient/node';
 import type { DaemonSettings } from '../common/protocol';
+import { isPredictionHover } from './firstRun';
+import { markHoverShown } from './walkthrough';
 
 function createLanguageClient(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, settings: () => DaemonSettings): LanguageClient {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server', 'server.js'));
@@ -37,6 +39,7 @@ function createLanguageClient(context: vscode.ExtensionContext, log: vscode.LogO
         if (!hover) return hover;
         const contents = hover.contents.map((c) => {
           if (!(c instanceof vscode.MarkdownString)) return c;
+          if (isPredictionHover(c.value)) markHoverShown(); // the walkthrough's "Hover a row" step
           const md = new vscode.MarkdownString(c.value);
           md.isTrusted = { enabledCommands: ['genreLens.train'] };
           md.supportHtml = false;

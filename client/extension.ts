@@ -1,6 +1,6 @@
 // The Genre Lens extension. Activating is cheap: the daemon (client/daemonClient.ts) starts only when it is wanted —
 // an open CSV/TSV/JSONL document, a JSON document that looks like a movie dataset (client/datasetSniff.ts), a model
-// store in the workspace, or any Genre Lens command. Wires the commands, the status bar and the report panel (refreshed
+// store in the workspace, or any Genre Lens command. Wires the commands, the status bar, the walkthrough and the report panel (refreshed
 // when a new model is served, and again when its text-only/poster-only comparison lands).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +12,7 @@ import { documentHead, wantsDaemon } from './datasetSniff';
 import { buildDaemonSettings } from './settings';
 import { statusText } from './format';
 import { ReportPanel } from './reportPanel';
+import { markDatasetOpened, registerWalkthrough, setModelContext } from './walkthrough';
 
 let daemon: Daemon | undefined;
 
@@ -63,6 +64,17 @@ function startWhenWanted(context: vscode.ExtensionContext, start: (why: string) 
   context.subscriptions.push(...triggers);
 }
 
+/** Sets `genreLens.datasetOpened` (the walkthrough's first step) once a movie dataset is or gets open. */
+function watchForDataset(context: vscode.ExtensionContext): void {
+  if (vscode.workspace.textDocuments.some(documentWantsDaemon)) return markDatasetOpened();
+  const listener = vscode.workspace.onDidOpenTextDocument((doc) => {
+    if (!documentWantsDaemon(doc)) return;
+    markDatasetOpened();
+    listener.dispose();
+  });
+  context.subscriptions.push(listener);
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('Genre Lens', { log: true });
   // Hidden until the daemon has started and said which model it has.
@@ -79,8 +91,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status.backgroundColor = warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     status.command = s.state === 'none' ? 'genreLens.train' : 'genreLens.showReport';
     status.show();
-    // Cancel Training also stops the comparison that follows a saved model (the model stays).
-    void vscode.commands.executeCommand('setContext', 'genreLens.training', s.state === 'training' || (s.state === 'ready' && !!s.comparison));
+    // genreLens.hasModel / noModel / training: the commands' `when` clauses, the welcome view and the walkthrough.
+    setModelContext(s);
     ReportPanel.onModelState(s);
   };
 
@@ -105,6 +117,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     void running.restart();
   }));
   registerCommands(context, d, log, () => lastState);
+  registerWalkthrough(context, log);
+  watchForDataset(context);
   ReportPanel.register(context, () => d.start('the report panel was opened'));
   startWhenWanted(context, (why) => void d.start(why).catch((e: unknown) =>
     vscode.window.showErrorMessage(`Genre Lens: the daemon did not start: ${e instanceof Error ? e.message : String(e)}. See the "Genre Lens" log.`)),

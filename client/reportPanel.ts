@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { ModelState, REPORT_COMMAND, Requests } from '../common/protocol';
 import { openRowRequest } from './rowTarget';
+import { markReportOpened } from './walkthrough';
 
 type FromWebview = { type: 'ready' } | { type: 'export'; format: 'html' | 'json'; html?: string } | { type: 'openRow'; file: string; line: number };
 
@@ -37,12 +38,14 @@ export class ReportPanel {
       vscode.window.registerWebviewPanelSerializer('genreLens.report', {
         deserializeWebviewPanel: async (panel) => {
           ReportPanel.current = new ReportPanel(panel);
+          markReportOpened();
         },
       }),
     );
   }
 
   static show(): void {
+    markReportOpened();
     if (ReportPanel.current) {
       ReportPanel.current.panel.reveal();
       void ReportPanel.current.refresh();
