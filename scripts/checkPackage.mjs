@@ -91,7 +91,8 @@ async function check(target) {
     const { os, arch } = TARGETS[target];
     const ortBinding = new RegExp(`^extension/node_modules/onnxruntime-node/bin/napi-v\\d+/${os}/${arch}/onnxruntime_binding\\.node$`);
     if (hasOnnxruntime(target) && !names.some((n) => ortBinding.test(n))) problems.push(`onnxruntime-node's ${os}/${arch} binding is missing`);
-    if (!hasOnnxruntime(target)) notes.push(`onnxruntime-node (as installed) ships no ${os}/${arch} binary, so this VSIX has none`);
+    if (!hasOnnxruntime(target)) notes.push(`onnxruntime-node (as installed) ships no ${os}/${arch} binary, so this VSIX has none: `
+      + 'MiniLM and ImageNet MobileNetV2 are unavailable there and the bundled USE-Lite and nsfwjs stand in, with a warning');
     const wanted = new Set(targetPackages(target).map((p) => p.name));
     const allowed = allowedBinaryPrefixes(target);
     for (const n of names) {

@@ -49,7 +49,7 @@ describe('Genre Lens in code-server', () => {
     if (skipReason) return;
     fs.mkdirSync(RESULTS, { recursive: true });
     // Its own files only: not the TMDB report's, nor curation.test.ts's (which may have run first).
-    for (const f of fs.readdirSync(RESULTS)) if (/^(?!tmdb-|curation-|problems-suspicious|quick-fix-applied|report-rows).*\.(png|log)$/.test(f)) fs.rmSync(path.join(RESULTS, f));
+    for (const f of fs.readdirSync(RESULTS)) if (/^(?!tmdb-|curation-|walkthrough|problems-suspicious|quick-fix-applied|report-rows).*\.(png|log)$/.test(f)) fs.rmSync(path.join(RESULTS, f));
     page = await openWorkbench(wb, { tmpPrefix: 'genre-lens-e2e-', moviesCsv: fs.readFileSync(path.join(examples, 'movies.csv')),
       logName: 'code-server.log', settings: { 'editor.hover.delay': 300, 'editor.hover.sticky': true } });
   });

@@ -1,5 +1,5 @@
-// End-to-end harness: packages the extension as a VSIX, installs it into an isolated code-server (a real VS Code in
-// the browser), starts code-server on a free loopback port with a temp workspace, and drives it with Debian's
+// End-to-end harness: installs this platform's VSIX from `npm run package` (building it when stale) into an isolated
+// code-server (a real VS Code in the browser), starts code-server on a free loopback port with a temp workspace, and drives it with Debian's
 // chromium through playwright-core. code-server and chromium live outside the project (scripts/setup-e2e.sh); without
 // them the tests skip, except under CI=true, where they fail naming what is missing.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -87,30 +87,31 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   return r.stdout + r.stderr;
 }
 
+/** Where the sources a VSIX is built from live: a VSIX older than any file here is stale. */
+const PACKAGE_INPUTS = ['client', 'server', 'common', 'media', 'package.json', 'package-lock.json', '.vscodeignore',
+  'scripts/build.mjs', 'scripts/package.mjs', 'scripts/packageTargets.mjs'];
+
+function newestMtime(p: string): number {
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  if (!st) return 0;
+  if (!st.isDirectory()) return st.mtimeMs;
+  return fs.readdirSync(p).reduce((m, e) => Math.max(m, newestMtime(path.join(p, e))), st.mtimeMs);
+}
+
 /**
- * Builds dist/ and packages the extension with vsce into `dir`. vsce lists the production dependencies with
- * `npm list --production --parseable`, which exits 1 here (ELSPROBLEMS) because the project installs with
- * legacy-peer-deps and some packages' optional peers are absent or older, while printing the complete list. A tiny
- * `npm` wrapper, first on vsce's PATH, passes that list through; every other npm call goes straight to npm.
+ * The VSIX for this machine's platform (linux-x64 in CI) that `npm run package` wrote to
+ * dist-vsix/genre-lens-<version>@<target>.vsix — the one users install. When it is missing or older than a source
+ * file (or dist/ is missing), it is built first with `node scripts/package.mjs <target>`, which rebuilds dist/ too.
  */
-export function packageExtension(dir: string): { vsix: string; bytes: number; log: string } {
-  run(process.execPath, ['scripts/build.mjs']);
-  const realNpm = onPath('npm');
-  if (!realNpm) throw new Error('npm is not on PATH');
-  const shimDir = path.join(dir, 'npm-shim');
-  fs.mkdirSync(shimDir, { recursive: true });
-  fs.writeFileSync(path.join(shimDir, 'npm'), `#!/bin/sh
-if [ "$1" = list ]; then
-  out=$("${realNpm}" "$@"); rc=$?
-  printf '%s\\n' "$out"
-  if [ "$rc" = 1 ] && [ -n "$out" ]; then exit 0; fi
-  exit "$rc"
-fi
-exec "${realNpm}" "$@"
-`, { mode: 0o755 });
-  const vsix = path.join(dir, 'genre-lens.vsix');
-  const log = run(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-yarn', '--allow-missing-repository', '--skip-license',
-    '-o', vsix], { env: { ...process.env, PATH: `${shimDir}${path.delimiter}${process.env.PATH ?? ''}` } });
+export function packageExtension(): { vsix: string; bytes: number; log: string } {
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { name: string; version: string };
+  const target = `${process.platform}-${process.arch}`;
+  const vsix = path.join(REPO, 'dist-vsix', `${name}-${version}@${target}.vsix`);
+  const built = fs.statSync(vsix, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  const fresh = built > 0 && fs.existsSync(path.join(REPO, 'dist', 'server', 'cli.js'))
+    && PACKAGE_INPUTS.every((p) => newestMtime(path.join(REPO, p)) <= built);
+  const log = fresh ? `using ${path.relative(REPO, vsix)} from npm run package\n`
+    : run(process.execPath, ['scripts/package.mjs', target]);
   return { vsix, bytes: fs.statSync(vsix).size, log };
 }
 
@@ -220,23 +221,27 @@ const BASE_SETTINGS: Record<string, unknown> = {
 export interface Workbench { root: string; server?: CodeServer; browser?: Browser }
 
 /** The start the end-to-end suites share: the VSIX packaged into a fresh temp folder, a workspace of `moviesCsv` as movies.csv and
- * the example posters, code-server on it (BASE_SETTINGS + `settings`; log RESULTS/`logName`), chromium showing its explorer. */
-export async function openWorkbench(wb: Workbench, opts: { tmpPrefix: string; moviesCsv: string | Buffer; logName: string;
+ * the example posters (`moviesCsv: null`: an empty workspace), code-server on it (BASE_SETTINGS + `settings`; log RESULTS/`logName`),
+ * chromium showing its explorer. */
+export async function openWorkbench(wb: Workbench, opts: { tmpPrefix: string; moviesCsv: string | Buffer | null; logName: string;
   settings: Record<string, unknown> }): Promise<Page> {
   wb.root = fs.mkdtempSync(path.join(os.tmpdir(), opts.tmpPrefix));
-  const pkg = packageExtension(wb.root);
+  const pkg = packageExtension();
   console.log(`# packaged ${path.basename(pkg.vsix)}: ${(pkg.bytes / 2 ** 20).toFixed(1)} MiB`);
   const workspace = path.join(wb.root, 'workspace');
   fs.mkdirSync(workspace);
-  fs.writeFileSync(path.join(workspace, 'movies.csv'), opts.moviesCsv);
-  fs.cpSync(path.join(REPO, 'examples', 'posters'), path.join(workspace, 'posters'), { recursive: true });
+  if (opts.moviesCsv !== null) {
+    fs.writeFileSync(path.join(workspace, 'movies.csv'), opts.moviesCsv);
+    fs.cpSync(path.join(REPO, 'examples', 'posters'), path.join(workspace, 'posters'), { recursive: true });
+  }
   wb.server = await startCodeServer({ bin: findCodeServer()!, root: wb.root, vsix: pkg.vsix, workspace,
     logFile: path.join(RESULTS, opts.logName), settings: { ...BASE_SETTINGS, ...opts.settings } });
   wb.browser = await launchChromium(findChromium()!);
   const page = await wb.browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.goto(wb.server.url);
   await page.locator('.monaco-workbench').waitFor({ timeout: UI_WAIT });
-  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'movies.csv' }).first().waitFor({ timeout: UI_WAIT });
+  await (opts.moviesCsv === null ? page.locator('.explorer-folders-view')
+    : page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'movies.csv' }).first()).waitFor({ timeout: UI_WAIT });
   return page;
 }
 

@@ -45,7 +45,7 @@ describe('the report of a TMDB model in code-server', () => {
     if (skipReason) return;
     fs.mkdirSync(RESULTS, { recursive: true });
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-e2e-tmdb-'));
-    const pkg = packageExtension(root); // builds dist/ too
+    const pkg = packageExtension(); // builds dist/ too when the VSIX is stale
     const workspace = path.join(root, 'workspace');
     fs.mkdirSync(workspace);
     // Train as a user would from a terminal in the workspace: the model lands in workspace/.genre-lens/.

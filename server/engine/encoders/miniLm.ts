@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import type * as HF from '@huggingface/transformers' with { 'resolution-mode': 'import' };
 import type { ResolvedModel } from './hubFiles';
+import { loadOnnxRuntime } from './onnxRuntime';
 import { type RegistryEntry, weightsFile } from './registry';
 import { encodeLengthSorted, normaliseText } from './textBatches';
 import type { EncodeOptions, EncoderIdentity, TextEncoder } from './types';
@@ -24,7 +25,8 @@ let transformers: Promise<Transformers> | undefined;
  * `env`), configured to load only from local folders: no hub, no file cache, and a fetch that refuses.
  */
 export function loadTransformers(): Promise<Transformers> {
-  transformers ??= import('@huggingface/transformers').then((hf) => {
+  // onnxruntime-node first: transformers.js requires it as it loads, and its failure says which platform lacks a binary.
+  transformers ??= loadOnnxRuntime().then(() => import('@huggingface/transformers')).then((hf) => {
     const { env } = hf;
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
@@ -37,7 +39,11 @@ export function loadTransformers(): Promise<Transformers> {
       Promise.reject(new Error(`transformers.js tried to fetch ${String(url)}; Genre Lens downloads model files itself (hubFiles.ts)`));
     return hf;
   });
-  return transformers;
+  const loading = transformers;
+  loading.catch(() => {
+    if (transformers === loading) transformers = undefined; // a failure is not cached: the next call tries again
+  });
+  return loading;
 }
 
 export interface MiniLmOptions {

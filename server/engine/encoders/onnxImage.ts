@@ -1,14 +1,15 @@
-// Image encoder: ImageNet MobileNetV2 (ONNX Model Zoo, int8 QLinear) on onnxruntime-node → 1280-d pooled feature.
+// Image encoder: ImageNet MobileNetV2 (ONNX Model Zoo, int8 QLinear) on onnxruntime-node (loaded lazily, onnxRuntime.ts)
+// → 1280-d pooled feature.
 // The feature is not a graph output, so a DequantizeLinear of the classifier's input tensor is added to the model
 // bytes in memory (onnx-proto) before the session is created. The model comes from a models dir or a cached URL
 // (the registry's ONNX Model Zoo URL by default, sha256-pinned, when downloads are allowed).
 
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
-import * as ort from 'onnxruntime-node';
 import { defaultCacheDir, fetchToCache, sha256Hex } from './fetchCache';
 import { DownloadError } from './httpGet';
 import { DEFAULT_IDLE_TIMEOUT_MS, ModelUnavailableError, downloadFailure, modelsDirOf, putFilesHint } from './hubFiles';
+import { loadOnnxRuntime } from './onnxRuntime';
 import { MOBILENETV2, weightsFile } from './registry';
 import { POSTER_PREPROCESS, POSTER_SIZE, posterEncoder } from './posterPixels';
 import type { EncoderIdentity, ImageEncoder } from './types';
@@ -151,6 +152,7 @@ export interface OnnxImageOptions {
 }
 
 export async function loadOnnxImageEncoder(model: LocatedModel, options: OnnxImageOptions = {}): Promise<ImageEncoder> {
+  const ort = await loadOnnxRuntime(); // ModelUnavailableError where onnxruntime-node has no binary
   const session = await ort.InferenceSession.create(addPooledFeatureOutput(model.data), {
     intraOpNumThreads: options.intraOpNumThreads ?? 2,
     interOpNumThreads: 1,
