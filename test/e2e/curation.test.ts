@@ -4,15 +4,15 @@
 // panel, the "Fill genres" quick fix on the empty row, and the report's rows list opened from a confusion-matrix cell,
 // a row of which opens the file at that line. Screenshots: test-results/e2e/{problems-suspicious,quick-fix-applied,
 // report-rows}.png. Skips without chromium / code-server — and under CI=true fails instead, naming what is missing.
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import {
-  REPO, RESULTS, TRAIN_WAIT, UI_WAIT, closeWorkbench, missingTools, openWorkbench, pickQuickItem, quickInput, reportFrame,
-  runCommand, screenshot, skipOrFail, statusItem, type Workbench,
+  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, quickInput, reportFrame, runCommand, screenshot, type Workbench,
 } from './harness';
+import { quickOpen, stepRunner, trainFromPalette } from './flows';
 
 const skipReason = missingTools();
 const examples = path.join(REPO, 'examples');
@@ -44,20 +44,9 @@ function corruptedCsv(): { text: string; emptiedLine: number } {
 
 const wb: Workbench = { root: '' };
 let page: Page;
-let failed = false;
 let emptiedLine = 0;
 
-async function step(t: TestContext, fn: () => Promise<void>): Promise<void> {
-  if (skipReason) return skipOrFail(t, skipReason);
-  if (failed) return t.skip('an earlier end-to-end step failed');
-  try {
-    await fn();
-  } catch (e) {
-    failed = true;
-    await page?.screenshot({ path: path.join(RESULTS, `curation-failure-${t.name.replace(/[^\w]+/g, '-')}.png`) }).catch(() => undefined);
-    throw e;
-  }
-}
+const { step, state } = stepRunner('curation-', skipReason, () => page);
 
 /** The visible text of an editor line (Monaco renders spaces as no-break spaces). */
 const lineText = async (page: Page, hasText: string) =>
@@ -84,25 +73,15 @@ describe('curating a dataset in code-server', () => {
       settings: { 'editor.hover.enabled': false, 'genreLens.diagnostics.suspiciousLabels': 'information' } });
   });
 
-  after(() => closeWorkbench(wb, failed));
+  after(() => closeWorkbench(wb, state.failed));
 
   test('trains on the corrupted copy of movies.csv from the command palette', (t) => step(t, async () => {
-    await runCommand(page, 'Genre Lens: Train Genre Model on CSV');
-    await pickQuickItem(page, 'movies.csv', 'Train a genre model on');
-    await pickQuickItem(page, 'Use the detected columns', 'Columns of movies.csv');
-    await pickQuickItem(page, 'Hold out 20% of the rows', 'Evaluation rows');
-    await quickInput(page).waitFor({ state: 'hidden', timeout: UI_WAIT });
-    await statusItem(page).filter({ hasText: /Genre: micro-F1 \d\.\d\d/ }).waitFor({ timeout: TRAIN_WAIT });
+    await trainFromPalette(page);
     await runCommand(page, 'Notifications: Clear All Notifications');
   }));
 
   test('the Problems panel lists suspicious labels of the corrupted rows', (t) => step(t, async () => {
-    await page.keyboard.press('Control+P');
-    const input = quickInput(page).locator('input.input');
-    await input.waitFor({ timeout: UI_WAIT });
-    await input.fill('movies.csv');
-    await quickInput(page).locator('.monaco-list-row', { hasText: 'movies.csv' }).first().waitFor({ timeout: UI_WAIT });
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'movies.csv');
     await page.locator('.editor-instance .view-line', { hasText: CORRUPTED.m01.title }).first().waitFor({ timeout: UI_WAIT });
     await runCommand(page, 'Problems: Focus on Problems View');
     const entries = page.locator('.markers-panel .monaco-list-row', { hasText: 'Suspicious genres' });

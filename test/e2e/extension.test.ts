@@ -2,7 +2,7 @@
 // example from the command palette, hovers a row of movies.csv, opens the report in a dark and a light theme, and
 // saves screenshots to test-results/e2e/. Skips only when chromium or code-server is not installed
 // (scripts/setup-e2e.sh installs both) — and under CI=true fails instead, naming what is missing.
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import {
-  REPO, RESULTS, TRAIN_WAIT, UI_WAIT, closeWorkbench, missingTools, openWorkbench, pickQuickItem, quickInput, reportFrame,
-  runCommand, screenshot, skipOrFail, statusItem, type Workbench,
+  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, pickQuickItem, quickInput, reportFrame, runCommand, screenshot, statusItem, type Workbench,
 } from './harness';
+import { hoverLine, quickOpen, stepRunner, trainFromPalette } from './flows';
 
 const skipReason = missingTools();
 const examples = path.join(REPO, 'examples');
@@ -22,27 +22,10 @@ const hovered = rows[1]; // "Pickle Barrel Wedding", line 3 of movies.csv
 
 const wb: Workbench = { root: '' };
 let page: Page;
-let failed = false;
 let statusF1 = NaN; // the micro-F1 the status bar shows after training
 
-/** Records a failure screenshot, so a red CI run shows what the browser showed. */
-async function step(t: TestContext, fn: () => Promise<void>): Promise<void> {
-  if (skipReason) {
-    skipOrFail(t, skipReason);
-    return;
-  }
-  if (failed) {
-    t.skip('an earlier end-to-end step failed');
-    return;
-  }
-  try {
-    await fn();
-  } catch (e) {
-    failed = true;
-    await page?.screenshot({ path: path.join(RESULTS, `failure-${t.name.replace(/[^\w]+/g, '-')}.png`) }).catch(() => undefined);
-    throw e;
-  }
-}
+/** Steps record a failure screenshot, so a red CI run shows what the browser showed. */
+const { step, state } = stepRunner('', skipReason, () => page);
 
 describe('Genre Lens in code-server', () => {
   before(async () => {
@@ -54,17 +37,10 @@ describe('Genre Lens in code-server', () => {
       logName: 'code-server.log', settings: { 'editor.hover.delay': 300, 'editor.hover.sticky': true } });
   });
 
-  after(() => closeWorkbench(wb, failed));
+  after(() => closeWorkbench(wb, state.failed));
 
   test('trains a model from the command palette and shows micro-F1 in the status bar', (t) => step(t, async () => {
-    await runCommand(page, 'Genre Lens: Train Genre Model on CSV');
-    await pickQuickItem(page, 'movies.csv', 'Train a genre model on');
-    await pickQuickItem(page, 'Use the detected columns', 'Columns of movies.csv');
-    await pickQuickItem(page, 'Hold out 20% of the rows', 'Evaluation rows');
-    await quickInput(page).waitFor({ state: 'hidden', timeout: UI_WAIT });
-    const ready = statusItem(page).filter({ hasText: /Genre: micro-F1 \d\.\d\d/ });
-    await ready.waitFor({ timeout: TRAIN_WAIT });
-    const text = (await ready.innerText()).trim();
+    const text = await trainFromPalette(page);
     statusF1 = Number(/micro-F1 (\d\.\d\d)/.exec(text)?.[1]);
     assert.ok(statusF1 > 0.3 && statusF1 <= 1, `status bar says ${text}`);
     const toast = page.locator('.notification-toast', { hasText: 'Genre model ready: micro-F1' });
@@ -76,27 +52,11 @@ describe('Genre Lens in code-server', () => {
   }));
 
   test('hovering a row of movies.csv shows its predicted genres', (t) => step(t, async () => {
-    await page.keyboard.press('Control+P');
-    const input = quickInput(page).locator('input.input');
-    await input.waitFor({ timeout: UI_WAIT });
-    await input.fill('movies.csv');
-    await quickInput(page).locator('.monaco-list-row', { hasText: 'movies.csv' }).first().waitFor({ timeout: UI_WAIT });
-    await page.keyboard.press('Enter');
+    await quickOpen(page, 'movies.csv');
     const editor = page.locator('.editor-instance .monaco-editor').first();
     const line = editor.locator('.view-lines .view-line', { hasText: hovered.title });
-    await line.waitFor({ timeout: UI_WAIT });
     const hover = page.locator('.monaco-hover:visible', { hasText: 'probability' });
-    // Move onto the row's text (its first characters) and wait for the hover; move away and back if it was dismissed.
-    for (let attempt = 0; ; attempt++) {
-      await page.mouse.move(5, 5);
-      await line.hover({ position: { x: 80, y: 8 } });
-      try {
-        await hover.waitFor({ timeout: attempt < 5 ? 30_000 : UI_WAIT });
-        break;
-      } catch (e) {
-        if (attempt >= 5) throw e;
-      }
-    }
+    await hoverLine(page, line, hover);
     const text = await hover.innerText();
     assert.match(text, new RegExp(`${hovered.title} — predicted genres`));
     assert.match(text, /Predicted:/);

@@ -267,8 +267,8 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     await page.keyboard.press('F1');
     await input.waitFor({ timeout: UI_WAIT });
-    await input.fill(`>${title}`);
-    try {
+    try { // the palette can close again before it is typed in (an editor opening takes the focus): then try again
+      await input.fill(`>${title}`, { timeout: 10_000 });
       await row.waitFor({ timeout: 10_000 });
       break;
     } catch (e) {

@@ -2,17 +2,16 @@
 // workspace. Genre Lens: Get Started opens it; its "Open the Example Dataset" button copies the example into
 // genre-lens-example/ and opens movies.csv; then training, a hover and the report tick the other steps off.
 // Screenshot: test-results/e2e/walkthrough.png. Skips without chromium / code-server — under CI=true fails instead.
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Locator, Page } from 'playwright-core';
 import {
-  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, reportFrame, runCommand as paletteCommand, screenshot, skipOrFail,
-  type Workbench,
+  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, reportFrame, runCommand as paletteCommand, screenshot, type Workbench,
 } from './harness';
-import { hoverLine, trainFromPalette } from './flows';
+import { hoverLine, stepRunner, trainFromPalette } from './flows';
 
 const skipReason = missingTools();
 const rows = parse(fs.readFileSync(path.join(REPO, 'examples', 'movies.csv')), { columns: true, bom: true }) as Record<string, string>[];
@@ -27,19 +26,7 @@ async function runCommand(page: Page, title: string): Promise<void> {
   await paletteCommand(page, title);
 }
 let page: Page;
-let failed = false;
-
-async function step(t: TestContext, fn: () => Promise<void>): Promise<void> {
-  if (skipReason) return skipOrFail(t, skipReason);
-  if (failed) return t.skip('an earlier end-to-end step failed');
-  try {
-    await fn();
-  } catch (e) {
-    failed = true;
-    await page?.screenshot({ path: path.join(RESULTS, `walkthrough-failure-${t.name.replace(/[^\w]+/g, '-')}.png`) }).catch(() => undefined);
-    throw e;
-  }
-}
+const { step, state } = stepRunner('walkthrough-', skipReason, () => page);
 
 /** The walkthrough's step (its button in the steps list). */
 const stepButton = (id: string): Locator => page.locator(`button.getting-started-step[data-step-id$="${id}"]`);
@@ -71,7 +58,7 @@ describe('the first-run walkthrough in code-server', () => {
       settings: { 'editor.hover.delay': 300, 'editor.hover.sticky': true } });
   });
 
-  after(() => closeWorkbench(wb, failed));
+  after(() => closeWorkbench(wb, state.failed));
 
   test('Genre Lens: Get Started opens the walkthrough with its four steps, none done', (t) => step(t, async () => {
     assert.deepEqual(fs.readdirSync(wb.server!.workspace), [], 'an empty workspace');
