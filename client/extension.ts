@@ -12,7 +12,7 @@ import { documentHead, wantsDaemon } from './datasetSniff';
 import { buildDaemonSettings } from './settings';
 import { statusText } from './format';
 import { ReportPanel } from './reportPanel';
-import { markDatasetOpened, registerWalkthrough, setModelContext } from './walkthrough';
+import { markDatasetOpened, presetModelContext, registerWalkthrough, setModelContext } from './walkthrough';
 
 let daemon: Daemon | undefined;
 
@@ -82,8 +82,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   status.name = 'Genre Lens';
   context.subscriptions.push(log, status);
   let lastState: ModelState = { state: 'none', store: '' };
+  let answered = false;
+  void presetModelContext(() => answered);
   const showState = (s: ModelState) => {
     lastState = s;
+    answered = true;
     const { text, tooltip, warning } = statusText(s);
     status.text = text;
     status.tooltip = tooltip;
@@ -91,7 +94,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status.backgroundColor = warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     status.command = s.state === 'none' ? 'genreLens.train' : 'genreLens.showReport';
     status.show();
-    // genreLens.hasModel / noModel / training: the commands' `when` clauses, the welcome view and the walkthrough.
+    // genreLens.hasModel / training: the commands' `when` clauses, the welcome view and the walkthrough.
     setModelContext(s);
     ReportPanel.onModelState(s);
   };

@@ -42,8 +42,6 @@ export function copyExample(examples: string, root: string): { dir: string; csv:
 export interface ModelContext {
   /** A model is served (hovers predict): Predict and Fill Missing Genres are offered; the walkthrough's Train step completes. */
   'genreLens.hasModel': boolean;
-  /** The daemon answered and the store has no model (and none is being trained): the explorer's welcome view shows. */
-  'genreLens.noModel': boolean;
   /** A training, or the comparison after a saved model, is running: Cancel Training is offered. */
   'genreLens.training': boolean;
 }
@@ -52,7 +50,6 @@ export function modelContext(s: ModelState): ModelContext {
   const model = s.state === 'none' ? null : s.model;
   return {
     'genreLens.hasModel': model !== null,
-    'genreLens.noModel': s.state === 'none' || (s.state === 'error' && model === null),
     'genreLens.training': s.state === 'training' || (s.state === 'ready' && !!s.comparison),
   };
 }

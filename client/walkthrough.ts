@@ -1,5 +1,5 @@
 // The first-run experience: the walkthrough's commands (Open the Example Dataset, Get Started), the explorer's welcome
-// view (an empty tree, so VS Code shows its welcome content while `genreLens.noModel` holds) and the context keys whose
+// view (an empty tree, so VS Code shows its welcome content while no model is known) and the context keys whose
 // `onContext:` completion events tick the walkthrough's steps off (package.json `contributes.walkthroughs`).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -25,9 +25,20 @@ export const markHoverShown = () => mark('genreLens.hoverShown');
 /** The report panel was opened (also after a reload restored it): the "Open the report" step completes. */
 export const markReportOpened = () => mark('genreLens.reportOpened');
 
-/** Sets `genreLens.hasModel`, `genreLens.noModel` and `genreLens.training` from the daemon's model state. */
+/** Sets `genreLens.hasModel` and `genreLens.training` from the daemon's model state. */
 export function setModelContext(s: ModelState): void {
   for (const [key, value] of Object.entries(modelContext(s))) setContext(key, value);
+}
+
+/**
+ * Before the daemon has said anything: `genreLens.hasModel` when a workspace folder holds `.genre-lens/current.json`,
+ * so a workspace with a model does not flash the welcome view (shown while the key is unset, which also activates the
+ * extension in a workspace without one). `answered()` is true once the daemon's state has set the keys.
+ */
+export async function presetModelContext(answered: () => boolean): Promise<void> {
+  const pointers = (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.Uri.joinPath(f.uri, '.genre-lens', 'current.json'));
+  const found = await Promise.all(pointers.map((uri) => vscode.workspace.fs.stat(uri).then(() => true, () => false)));
+  if (found.some(Boolean) && !answered()) setContext('genreLens.hasModel', true);
 }
 
 /** Open the Example Dataset: copies examples/movies.csv and its posters into a new folder of the workspace (never

@@ -83,6 +83,14 @@ async function check(target) {
     const vsixManifest = entries.get('extension.vsixmanifest');
     const manifestText = vsixManifest ? (await vsixManifest.read(vsixManifest.size)).toString('utf8') : '';
     if (!manifestText.includes(`TargetPlatform="${target}"`)) problems.push(`extension.vsixmanifest does not declare TargetPlatform="${target}"`);
+    for (const f of ['extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/images/icon.png']) {
+      if (!entries.has(f)) problems.push(`${f} is missing`);
+    }
+    // The README's pictures: absolute URLs once vsce rewrote them (a repository in package.json), else packed beside it.
+    const readme = entries.has('extension/readme.md') ? (await entries.get('extension/readme.md').read(1 << 20)).toString('utf8') : '';
+    for (const [, link] of readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)[^)]*\)/g)) {
+      if (!/^[a-z][\w+.-]*:/i.test(link) && !entries.has(`extension/${path.posix.normalize(link)}`)) problems.push(`README picture ${link} is not in the VSIX`);
+    }
     for (const p of targetPackages(target)) {
       const dir = `extension/node_modules/${p.name}/`;
       if (!entries.has(`${dir}package.json`)) problems.push(`${p.name} is missing`);

@@ -7,11 +7,15 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { OUT_DIR, REPO, TARGETS, isPlatformPackage, onnxruntimeDirs, targetPackages, vsixName } from './packageTargets.mjs';
+import { OUT_DIR, REPO, TARGETS, isPlatformPackage, manifest, onnxruntimeDirs, targetPackages, vsixName } from './packageTargets.mjs';
 
 const CACHE = path.join(REPO, '.cache', 'platform-packages');
 // Top-level entries never staged: vsce would skip or .vscodeignore would drop them anyway.
 const NOT_STAGED = new Set(['node_modules', '.git', '.vscodeignore', '.cache', 'dist-vsix', 'test-results', '.genre-lens']);
+
+// vsce turns the README's relative links (its pictures in docs/screenshots/) into the repository's URLs; while
+// package.json names no repository it would refuse them, so they stay relative and the pictures are packed.
+const readmeLinkArgs = manifest().repository ? [] : ['--allow-missing-repository', '--no-rewrite-relative-links'];
 
 function fail(message) {
   console.error(`package: ${message}`);
@@ -130,8 +134,8 @@ for (const target of targets) {
     fs.writeFileSync(path.join(work, 'deps.txt'), `${list.join('\n')}\n`);
     npmShim(shim, path.join(work, 'deps.txt'));
     const out = path.join(OUT_DIR, vsixName(target));
-    const r = run(process.execPath, [vsce, 'package', '--target', target, '--no-yarn', '--follow-symlinks', '--allow-missing-repository',
-      '--skip-license', '-o', out], { cwd: root, env: { ...process.env, PATH: `${shim}${path.delimiter}${process.env.PATH ?? ''}` } });
+    const r = run(process.execPath, [vsce, 'package', '--target', target, '--no-yarn', '--follow-symlinks', ...readmeLinkArgs, '-o', out],
+      { cwd: root, env: { ...process.env, PATH: `${shim}${path.delimiter}${process.env.PATH ?? ''}` } });
     if (r.status !== 0) fail(`vsce package --target ${target} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
     const mib = fs.statSync(out).size / 2 ** 20;
     console.log(`  ${path.relative(REPO, out)}: ${mib.toFixed(1)} MiB with ${wanted.map((p) => p.name).join(', ')}`

@@ -42,12 +42,12 @@ test('the context keys follow the model state', () => {
   const model = { dir: '/w/m', createdAt: '', dataset: '/w/movies.csv', genres: ['A'], microF1: 0.5, macroF1: 0.5, samplesF1: 0.5, evalRows: 1,
     encoders: { text: { id: 't', fallback: false }, image: null } };
   const keys = (s: Parameters<typeof modelContext>[0]) => Object.entries(modelContext(s)).filter(([, v]) => v).map(([k]) => k);
-  assert.deepEqual(keys({ state: 'none', store: '/w/.genre-lens' }), ['genreLens.noModel']);
+  assert.deepEqual(keys({ state: 'none', store: '/w/.genre-lens' }), []);
   assert.deepEqual(keys({ state: 'training', percent: 5, phase: 'encoding', model: null }), ['genreLens.training']);
   assert.deepEqual(keys({ state: 'training', percent: 5, phase: 'encoding', model }), ['genreLens.hasModel', 'genreLens.training']);
   assert.deepEqual(keys({ state: 'ready', model }), ['genreLens.hasModel']);
   assert.deepEqual(keys({ state: 'ready', model, comparison: { percent: 1, phase: 'comparing' } }), ['genreLens.hasModel', 'genreLens.training']);
-  assert.deepEqual(keys({ state: 'error', message: 'x', model: null }), ['genreLens.noModel']);
+  assert.deepEqual(keys({ state: 'error', message: 'x', model: null }), []);
   assert.deepEqual(keys({ state: 'error', message: 'x', model }), ['genreLens.hasModel']);
 });
 

@@ -10,8 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import {
-  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, quickInput, reportFrame, runCommand, screenshot, type Workbench,
+  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, quickInput, reportFrame, runCommand, type Workbench,
 } from './harness';
+import { readmeScreenshot, screenshot } from './shots';
 import { quickOpen, stepRunner, trainFromPalette } from './flows';
 
 const skipReason = missingTools();
@@ -98,6 +99,7 @@ describe('curating a dataset in code-server', () => {
     await goTo(page, corruptedLines[0], first.lastIndexOf(`,${CORRUPTED.m01.to},`) + 2);
     await page.keyboard.press('End');
     await screenshot(page, 'problems-suspicious');
+    await readmeScreenshot(page, 'suspicious-labels', [page.locator('.part.editor').first(), page.locator('.part.panel').first()], 0);
     await runCommand(page, 'View: Hide Panel');
   }));
 

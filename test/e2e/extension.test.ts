@@ -10,8 +10,9 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import {
-  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, pickQuickItem, quickInput, reportFrame, runCommand, screenshot, statusItem, type Workbench,
+  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, pickQuickItem, quickInput, reportFrame, runCommand, statusItem, type Workbench,
 } from './harness';
+import { readmeScreenshot, screenshot } from './shots';
 import { hoverLine, quickOpen, stepRunner, trainFromPalette } from './flows';
 
 const skipReason = missingTools();
@@ -73,6 +74,7 @@ describe('Genre Lens in code-server', () => {
       assert.match(await row.innerText(), /agrees|missed/, `${g} row`);
     }
     await screenshot(page, '02-hover');
+    await readmeScreenshot(page, 'hover', [hover, line]);
     await page.mouse.move(5, 5);
   }));
 

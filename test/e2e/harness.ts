@@ -88,8 +88,8 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 }
 
 /** Where the sources a VSIX is built from live: a VSIX older than any file here is stale. */
-const PACKAGE_INPUTS = ['client', 'server', 'common', 'media', 'package.json', 'package-lock.json', '.vscodeignore',
-  'scripts/build.mjs', 'scripts/package.mjs', 'scripts/packageTargets.mjs'];
+const PACKAGE_INPUTS = ['client', 'server', 'common', 'media', 'walkthrough', 'images', 'examples', 'package.json', 'package-lock.json',
+  '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'scripts/build.mjs', 'scripts/package.mjs', 'scripts/packageTargets.mjs'];
 
 function newestMtime(p: string): number {
   const st = fs.statSync(p, { throwIfNoEntry: false });
@@ -221,10 +221,10 @@ const BASE_SETTINGS: Record<string, unknown> = {
 export interface Workbench { root: string; server?: CodeServer; browser?: Browser }
 
 /** The start the end-to-end suites share: the VSIX packaged into a fresh temp folder, a workspace of `moviesCsv` as movies.csv and
- * the example posters (`moviesCsv: null`: an empty workspace), code-server on it (BASE_SETTINGS + `settings`; log RESULTS/`logName`),
- * chromium showing its explorer. */
+ * the example posters (`moviesCsv: null`: an empty workspace) and whatever `prepare` puts there, code-server on it (BASE_SETTINGS +
+ * `settings`; log RESULTS/`logName`), chromium showing its explorer. */
 export async function openWorkbench(wb: Workbench, opts: { tmpPrefix: string; moviesCsv: string | Buffer | null; logName: string;
-  settings: Record<string, unknown> }): Promise<Page> {
+  settings: Record<string, unknown>; prepare?: (workspace: string) => void; viewport?: { width: number; height: number } }): Promise<Page> {
   wb.root = fs.mkdtempSync(path.join(os.tmpdir(), opts.tmpPrefix));
   const pkg = packageExtension();
   console.log(`# packaged ${path.basename(pkg.vsix)}: ${(pkg.bytes / 2 ** 20).toFixed(1)} MiB`);
@@ -234,10 +234,11 @@ export async function openWorkbench(wb: Workbench, opts: { tmpPrefix: string; mo
     fs.writeFileSync(path.join(workspace, 'movies.csv'), opts.moviesCsv);
     fs.cpSync(path.join(REPO, 'examples', 'posters'), path.join(workspace, 'posters'), { recursive: true });
   }
+  opts.prepare?.(workspace);
   wb.server = await startCodeServer({ bin: findCodeServer()!, root: wb.root, vsix: pkg.vsix, workspace,
     logFile: path.join(RESULTS, opts.logName), settings: { ...BASE_SETTINGS, ...opts.settings } });
   wb.browser = await launchChromium(findChromium()!);
-  const page = await wb.browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await wb.browser.newPage({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
   await page.goto(wb.server.url);
   await page.locator('.monaco-workbench').waitFor({ timeout: UI_WAIT });
   await (opts.moviesCsv === null ? page.locator('.explorer-folders-view')
@@ -295,9 +296,3 @@ export const statusItem = (page: Page): Locator => page.locator('.statusbar-item
 /** The document inside the report webview (webview host iframe → its active frame). */
 export const reportFrame = (page: Page): FrameLocator =>
   page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
-
-export async function screenshot(page: Page, name: string): Promise<string> {
-  const file = path.join(RESULTS, `${name}.png`);
-  await page.screenshot({ path: file });
-  return file;
-}

@@ -2,75 +2,52 @@
 // `genre-lens` CLI into the workspace's .genre-lens/, where the extension finds it), opened in code-server in a dark
 // and a light theme, with screenshots of the table, the ablation chart and the confusion-matrix grid.
 // Skips when ../shared is absent; without chromium / code-server it skips too, except under CI=true, where it fails.
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
-  REPO, RESULTS, UI_WAIT, findChromium, findCodeServer, launchChromium, missingTools, packageExtension, pickQuickItem, quickInput,
-  reportFrame, runCommand, screenshot, skipOrFail, startCodeServer, statusItem, type CodeServer,
+  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, pickQuickItem, quickInput, reportFrame, runCommand, statusItem,
+  type Workbench,
 } from './harness';
+import { readmeScreenshot, screenshot } from './shots';
+import { stepRunner } from './flows';
 import { needsShared, shared } from '../sharedDir';
 
 const tmdb = shared('data/tmdb5000');
 const models = shared('models');
 const toolsMissing = missingTools();
 const noShared = needsShared('data/tmdb5000/train.csv', 'data/tmdb5000/test.csv', 'models');
-const skipReason = toolsMissing ?? noShared;
 
-let root = '';
-let server: CodeServer | undefined;
-let browser: Browser | undefined;
+const wb: Workbench = { root: '' };
 let page: Page;
 let genres: string[] = [];
+const { step: toolStep, state } = stepRunner('tmdb-', toolsMissing, () => page);
+/** Without ../shared the suite skips, even under CI=true (it is a benchmark's data, not a tool). */
+const step: typeof toolStep = (t, fn) => (!toolsMissing && noShared ? Promise.resolve(t.skip(noShared)) : toolStep(t, fn));
 
-function guarded(fn: () => Promise<void>) {
-  return async (t: TestContext) => {
-    if (toolsMissing) return skipOrFail(t, toolsMissing);
-    if (noShared) return t.skip(noShared);
-    try {
-      await fn();
-    } catch (e) {
-      await page?.screenshot({ path: path.join(RESULTS, `failure-tmdb-${t.name.replace(/[^\w]+/g, '-')}.png`) }).catch(() => undefined);
-      throw e;
-    }
-  };
+/** Trains as a user would from a terminal in the workspace: the model lands in workspace/.genre-lens/. */
+function trainWithCli(workspace: string): void {
+  const out = execFileSync(process.execPath, [path.join(REPO, 'dist/server/cli.js'), 'train', path.join(tmdb, 'train.csv'),
+    '--eval', path.join(tmdb, 'test.csv'), '--json', '--no-progress'], { cwd: workspace, maxBuffer: 1 << 26,
+    env: { ...process.env, GENRE_LENS_MODELS: models, GENRE_LENS_CACHE: process.env.GENRE_LENS_CACHE ?? path.join(wb.root, 'cache') } });
+  const result = JSON.parse(out.toString()) as { genres: string[]; metrics: { micro: { f1: number } } };
+  genres = result.genres;
+  console.log(`# TMDB model: ${genres.length} genres, micro-F1 ${result.metrics.micro.f1.toFixed(3)}`);
 }
 
 describe('the report of a TMDB model in code-server', () => {
   before(async () => {
-    if (skipReason) return;
+    if (toolsMissing || noShared) return;
     fs.mkdirSync(RESULTS, { recursive: true });
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'genre-lens-e2e-tmdb-'));
-    const pkg = packageExtension(); // builds dist/ too when the VSIX is stale
-    const workspace = path.join(root, 'workspace');
-    fs.mkdirSync(workspace);
-    // Train as a user would from a terminal in the workspace: the model lands in workspace/.genre-lens/.
-    const out = execFileSync(process.execPath, [path.join(REPO, 'dist/server/cli.js'), 'train', path.join(tmdb, 'train.csv'),
-      '--eval', path.join(tmdb, 'test.csv'), '--json', '--no-progress'], { cwd: workspace, maxBuffer: 1 << 26,
-      env: { ...process.env, GENRE_LENS_MODELS: models, GENRE_LENS_CACHE: process.env.GENRE_LENS_CACHE ?? path.join(root, 'cache') } });
-    const result = JSON.parse(out.toString()) as { genres: string[]; metrics: { micro: { f1: number } } };
-    genres = result.genres;
-    console.log(`# TMDB model: ${genres.length} genres, micro-F1 ${result.metrics.micro.f1.toFixed(3)}`);
-    server = await startCodeServer({
-      bin: findCodeServer()!, root, vsix: pkg.vsix, workspace, logFile: path.join(RESULTS, 'code-server-tmdb.log'),
-      settings: { 'workbench.colorTheme': 'Default Dark Modern', 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false,
-        'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'extensions.ignoreRecommendations': true },
-    });
-    browser = await launchChromium(findChromium()!);
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    await page.goto(server.url);
+    page = await openWorkbench(wb, { tmpPrefix: 'genre-lens-e2e-tmdb-', moviesCsv: null, logName: 'code-server-tmdb.log', settings: {},
+      prepare: trainWithCli, viewport: { width: 1600, height: 1000 } }); // openWorkbench builds dist/ (the CLI) first
     await statusItem(page).filter({ hasText: /Genre: micro-F1/ }).waitFor({ timeout: UI_WAIT });
   });
 
-  after(async () => {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
-  });
+  after(() => closeWorkbench(wb, state.failed));
 
   async function shoot(theme: 'dark' | 'light'): Promise<void> {
     const frame = reportFrame(page);
@@ -90,18 +67,19 @@ describe('the report of a TMDB model in code-server', () => {
       .evaluate((h) => (h as unknown as { scrollIntoView(o: object): void }).scrollIntoView({ block: 'start' }));
     await scrollTo('Classification report');
     await screenshot(page, `tmdb-report-${theme}-table`);
+    if (theme === 'dark') await readmeScreenshot(page, 'report', [page.locator('iframe.webview.ready').first()], 0);
     await scrollTo('Text vs poster');
     await screenshot(page, `tmdb-report-${theme}-ablation`);
     await scrollTo('Confusion matrices');
     await screenshot(page, `tmdb-report-${theme}-confusion`);
   }
 
-  test('dark theme: table, ablation chart and confusion matrices', guarded(async () => {
+  test('dark theme: table, ablation chart and confusion matrices', (t) => step(t, async () => {
     await runCommand(page, 'Genre Lens: Show Genre Report');
     await shoot('dark');
   }));
 
-  test('light theme: the same, legible', guarded(async () => {
+  test('light theme: the same, legible', (t) => step(t, async () => {
     await runCommand(page, 'Preferences: Color Theme');
     await pickQuickItem(page, 'Light Modern');
     await quickInput(page).waitFor({ state: 'hidden', timeout: UI_WAIT });

@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { Locator, Page } from 'playwright-core';
 import {
-  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, reportFrame, runCommand as paletteCommand, screenshot, type Workbench,
+  REPO, RESULTS, UI_WAIT, closeWorkbench, missingTools, openWorkbench, reportFrame, runCommand as paletteCommand, type Workbench,
 } from './harness';
+import { readmeScreenshot, screenshot } from './shots';
 import { hoverLine, stepRunner, trainFromPalette } from './flows';
 
 const skipReason = missingTools();
@@ -37,6 +38,13 @@ async function openWalkthrough(): Promise<void> {
   await page.locator('.gettingStartedContainer', { hasText: 'Get Started with Genre Lens' }).first().waitFor({ timeout: UI_WAIT });
   await stepButton(STEPS[0]).waitFor({ timeout: UI_WAIT });
 }
+
+type Styles = { getComputedStyle(e: unknown): { fill: string; getPropertyValue(name: string): string } };
+/** `#rrggbb` as CSS computes it: `rgb(r, g, b)`. */
+const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
+
+/** The explorer's "Genre Lens" view (shown while no model exists), by its header. */
+const welcomeView = (): Locator => page.locator('.explorer-viewlet .pane', { has: page.locator('.pane-header', { hasText: /^Genre Lens$/ }) });
 
 /** Brings the walkthrough's tab back (or reopens it) and waits until exactly the steps `done` show as checked. */
 async function expectDone(done: string[]): Promise<void> {
@@ -67,6 +75,27 @@ describe('the first-run walkthrough in code-server', () => {
       assert.match(await stepButton(id).locator('.step-title').innerText(), new RegExp(`^${TITLES[i]}$`));
     }
     await expectDone([]);
+    // The selected step's picture (walkthrough/dataset.svg, which VS Code draws in a webview) is painted in the theme's colours.
+    const rect = page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame').locator('svg rect').first();
+    await rect.waitFor({ state: 'attached', timeout: UI_WAIT });
+    const fill = await rect.evaluate((r) => (globalThis as unknown as Styles).getComputedStyle(r).fill);
+    const editorBackground = await page.locator('.monaco-workbench').evaluate((w) =>
+      (globalThis as unknown as Styles).getComputedStyle(w).getPropertyValue('--vscode-editor-background').trim());
+    assert.match(editorBackground, /^#[0-9a-f]{6}$/i);
+    assert.equal(fill, rgb(editorBackground), 'the picture\'s background is the editor\'s');
+  }));
+
+  test('with no model, the explorer shows the Genre Lens welcome view with its buttons', (t) => step(t, async () => {
+    const view = welcomeView();
+    // VS Code shows an extension's explorer view collapsed at first (as npm's NPM SCRIPTS): expand it as a user would.
+    const header = view.locator('.pane-header');
+    await header.waitFor({ timeout: UI_WAIT });
+    if (await header.getAttribute('aria-expanded') !== 'true') await header.click();
+    await view.locator('.welcome-view-content', { hasText: 'No genre model in this workspace yet' }).waitFor({ timeout: UI_WAIT });
+    for (const label of ['Train a Genre Model', 'Open the Example Dataset']) {
+      assert.equal(await view.locator('.monaco-button', { hasText: label }).count(), 1, `a "${label}" button`);
+    }
+    assert.equal(await view.locator('a', { hasText: 'Get Started with Genre Lens' }).count(), 1, 'a link to the walkthrough');
   }));
 
   test('its "Open the Example Dataset" button copies the example into the workspace and opens movies.csv', (t) => step(t, async () => {
@@ -88,6 +117,7 @@ describe('the first-run walkthrough in code-server', () => {
     assert.match(status, /micro-F1 \d\.\d\d/);
     await runCommand(page, 'Notifications: Clear All Notifications');
     await expectDone(['openDataset', 'train']);
+    await welcomeView().waitFor({ state: 'detached', timeout: UI_WAIT }); // a model exists now: the welcome view is gone
     await screenshot(page, 'walkthrough');
   }));
 
@@ -104,5 +134,6 @@ describe('the first-run walkthrough in code-server', () => {
     await expectDone(STEPS);
     await stepButton(STEPS[0]).locator('.step-title').click();
     await screenshot(page, 'walkthrough');
+    await readmeScreenshot(page, 'walkthrough', [page.locator('.gettingStartedContainer').first()], 0);
   }));
 });
