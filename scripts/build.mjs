@@ -9,6 +9,7 @@ const serverEntries = {
   server: 'server/server.ts',
   'job-worker': 'server/jobWorker.ts',
   'predict-worker': 'server/predictWorker.ts',
+  'parse-worker': 'server/parseWorker.ts',
   'lightgbm-worker': 'server/engine/lightgbm/worker.ts',
   'use-lite-worker': 'server/engine/encoders/useLiteWorker.ts',
 };

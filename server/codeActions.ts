@@ -9,7 +9,7 @@ import { rowKey } from './engine/labelIssues';
 import type { SuspiciousLabelData } from '../common/protocol';
 import { fillEdits } from './rowPredictions';
 import {
-  type CurationContext, documentRange, hasEmptyGenreCell, isPosition, RESTRICTED_FILL, rowsIn, signalOf, SOURCE, SUSPICIOUS_LABEL, textEdit,
+  type CurationContext, documentRange, hasEmptyGenreCell, isPosition, RESTRICTED_FILL, rowsIn, signalOf, SOURCE, SUSPICIOUS_LABEL, textEdit, untilAborted,
 } from './curation';
 
 /** Rows a fill quick-fix request predicts at most (a selection over many rows: use Fill Missing Genres in This File). */
@@ -56,8 +56,10 @@ export function registerCodeActions(ctx: CurationContext): void {
     const only = params?.context?.only;
     if (!at || (Array.isArray(only) && !only.some((k) => CodeActionKind.QuickFix === k || CodeActionKind.QuickFix.startsWith(`${k}.`)))) return [];
     const doc = ctx.documents.get(at.uri);
-    const dataset = doc && ctx.parsed.get(doc).dataset;
-    if (!doc || !dataset) return [];
+    if (!doc) return [];
+    const version = doc.version; // the document object follows edits: a parse is only used with its own version's text
+    const dataset = (await untilAborted(ctx.parsed.get(doc), signalOf(token)))?.dataset;
+    if (!dataset || doc.version !== version) return [];
     const given = params.context?.diagnostics;
     const actions = replaceActions(doc, dataset, Array.isArray(given) ? given.filter((x) => isPosition(x?.range?.start)) : []);
     const text = doc.getText();
@@ -68,7 +70,6 @@ export function registerCodeActions(ctx: CurationContext): void {
       const disabled = ctx.clientCapabilities().textDocument?.codeAction?.disabledSupport;
       return disabled ? [...actions, { title: 'Fill genres', kind: CodeActionKind.QuickFix, disabled: { reason: `Cannot predict: ${RESTRICTED_FILL}` } }] : actions;
     }
-    const version = doc.version;
     const plan = await fillEdits(ctx.predictions, host, text, dataset, empty, signalOf(token));
     const now = ctx.documents.get(doc.uri);
     if (token.isCancellationRequested || now?.version !== version) return actions;

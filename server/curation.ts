@@ -92,8 +92,8 @@ export const textEdit = (e: CellEdit) => ({
   newText: e.newText,
 });
 
-/** An AbortSignal that follows an LSP cancellation token. */
-export { signalOf } from './hoverRequest';
+/** An AbortSignal that follows an LSP cancellation token; a promise's value unless the signal aborts first. */
+export { signalOf, untilAborted } from './hoverRequest';
 
 export class Curation {
   private readonly diagnostics: DatasetDiagnostics;

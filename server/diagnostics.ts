@@ -17,7 +17,7 @@ import { diagnosticSettings } from './settings';
 import { type CurationContext, SOURCE, SUSPICIOUS_LABEL } from './curation';
 
 export const DEBOUNCE_MS = 250;
-/** The longest wait after an edit (a parse takes ~0.3 s per MB on the LSP thread: a large file is not re-read at every pause). */
+/** The longest wait after an edit (a parse takes ~0.3 s per MB, in the parse thread: a large file is not re-read at every pause). */
 export const MAX_DEBOUNCE_MS = 2000;
 /** How long a poster file's check is reused (a poster added or removed meanwhile shows after this); a save drops them all. */
 export const POSTER_TTL_MS = 10_000;
@@ -97,6 +97,9 @@ function rowRange(doc: TextDocument, row: MovieRow): Diagnostic['range'] {
 
 export class DatasetDiagnostics {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Each document's latest pass (numbered across documents, from lastPass): only the latest publishes, once parsed. */
+  private readonly passes = new Map<string, number>();
+  private lastPass = 0;
   /** The served model's training.json as last read, with the stamp of the file then and its index. */
   private readonly records = new Map<string, { stamp: string; index: RecordIndex | null }>();
   /** Suspicious-label diagnostics per document, with what they were computed from. */
@@ -117,6 +120,7 @@ export class DatasetDiagnostics {
     ctx.documents.onDidClose((e) => {
       clearTimeout(this.timers.get(e.document.uri));
       this.timers.delete(e.document.uri);
+      this.passes.delete(e.document.uri);
       this.suspicious.delete(e.document.uri);
       this.rowKeys.delete(e.document.uri);
       void ctx.connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }).catch(() => undefined);
@@ -134,25 +138,30 @@ export class DatasetDiagnostics {
       this.timers.delete(uri);
       const doc = this.ctx.documents.get(uri);
       if (!doc) return;
-      let diagnostics: Diagnostic[];
-      try {
-        diagnostics = this.compute(doc);
-      } catch (e) {
+      const [pass, version] = [++this.lastPass, doc.version];
+      this.passes.set(uri, pass);
+      void this.compute(doc).catch((e: unknown) => {
         this.ctx.log(`Diagnostics of ${uri} failed: ${e instanceof Error ? e.message : String(e)}`);
-        diagnostics = [];
-      }
-      void this.ctx.connection.sendDiagnostics({ uri, version: doc.version, diagnostics }).catch(() => undefined);
+        return [];
+      }).then((diagnostics) => {
+        // Not published when a newer pass started meanwhile, or the document changed (its own pass is scheduled) or closed.
+        if (!diagnostics || this.passes.get(uri) !== pass || doc.version !== version) return;
+        return this.ctx.connection.sendDiagnostics({ uri, version, diagnostics });
+      }).catch(() => undefined);
     }, delay));
   }
 
-  /** The diagnostics of an open document as it is now. A JSON document that does not look like a dataset is not parsed. */
-  compute(doc: TextDocument): Diagnostic[] {
+  /** The diagnostics of an open document as it is now (null: it changed, or its parse was replaced, while it was parsed).
+   * A JSON document that does not look like a dataset is not parsed. */
+  async compute(doc: TextDocument): Promise<Diagnostic[] | null> {
     const format = formatOf(doc.uri.replace(/[?#].*$/, '')) ?? (doc.languageId === 'json' ? 'json' : undefined);
     if (format === 'json' || format === 'jsonl') { // package.json, tsconfig.json...: not parsed at every edit
       const modelText = this.ctx.host()?.model?.manifest.dataset.columns.text;
       if (!looksLikeDataset(doc.getText(), format, this.ctx.settings().columns?.text ?? modelText)) return [];
     }
-    const parsed = this.ctx.parsed.get(doc);
+    const version = doc.version; // the document object follows edits
+    const parsed = await this.ctx.parsed.get(doc);
+    if (parsed.stale || doc.version !== version) return null;
     if (parsed.tooLarge || !parsed.format) return [];
     const s = diagnosticSettings(this.ctx.settings());
     return [

@@ -8,7 +8,7 @@ import { settledHost } from './modelHost';
 import { FILL_MAX_ROWS, FillMissingGenresResult, Requests } from '../common/protocol';
 import { fillEdits } from './rowPredictions';
 import { checkParams, fillMissingGenresParams } from './requestSchemas';
-import { type CurationContext, hasEmptyGenreCell, RESTRICTED_FILL, signalOf, textEdit } from './curation';
+import { type CurationContext, hasEmptyGenreCell, RESTRICTED_FILL, signalOf, textEdit, untilAborted } from './curation';
 
 export const FILL_ANNOTATION = 'genreLens.fillMissingGenres';
 
@@ -23,14 +23,16 @@ export function registerFillGenres(ctx: CurationContext): void {
     if (!doc) throw new Error(`${name} is not open: open it in the editor first (the edit is previewed there).`);
     const host = await settledHost(ctx.host);
     if (!host?.model) throw new Error(host?.lastError ?? 'No model yet: train one first.');
-    const parsed = ctx.parsed.get(doc);
+    const version = doc.version; // the document object follows edits: its rows and text must be this version's
+    const text = doc.getText();
+    const parsed = await untilAborted(ctx.parsed.get(doc), signalOf(token));
+    if (!parsed) throw new Error('Fill Missing Genres was cancelled; nothing was edited.');
+    if (parsed.stale || doc.version !== version) throw new Error(`${name} changed while it was read; nothing was edited. Run the command again.`);
     if (parsed.tooLarge) throw new Error(`${name} is too large to fill from the editor; use genre-lens predict on it instead.`);
     if (!parsed.dataset) throw new Error(parsed.error?.message ?? `${name} is not a movie dataset.`);
     if (parsed.columnError) throw new Error(parsed.columnError);
     const dataset = parsed.dataset;
     if (dataset.columns.genres === null) throw new Error(`${name} has no genres column to fill (name it in the genreLens.columns setting).`);
-    const version = doc.version;
-    const text = doc.getText();
     const empty = dataset.rows.filter((r) => hasEmptyGenreCell(text, dataset, r));
     const rows = empty.slice(0, FILL_MAX_ROWS);
     const remaining = empty.length - rows.length;

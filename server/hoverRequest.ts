@@ -26,6 +26,16 @@ export function signalOf(token: CancellationToken): AbortSignal {
   return ac.signal;
 }
 
+/** `p`'s value, or null as soon as `signal` aborts (a cancelled request stops waiting; `p` goes on for other callers). */
+export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise<T | null>((resolve, reject) => {
+    const abort = () => resolve(null);
+    signal.addEventListener('abort', abort, { once: true });
+    p.finally(() => signal.removeEventListener('abort', abort)).then(resolve, reject);
+  });
+}
+
 export async function answerHover(params: HoverParams, token: CancellationToken, ctx: HoverContext): Promise<Hover | null> {
   const uri: unknown = params?.textDocument?.uri;
   const { line, character } = (params?.position ?? {}) as { line?: unknown; character?: unknown };
@@ -35,7 +45,9 @@ export async function answerHover(params: HoverParams, token: CancellationToken,
   const signal = signalOf(token);
   const host = await settledHost(ctx.host, signal); // the first hovers wait for the model loaded at start
   if (!host) return null;
-  const { dataset, tooLarge, columnError, columnNotes } = ctx.parsed.get(doc);
+  const parsed = await untilAborted(ctx.parsed.get(doc), signal); // a large document is parsed in the parse thread
+  if (!parsed) return null;
+  const { dataset, tooLarge, columnError, columnNotes } = parsed;
   if (tooLarge) {
     const at = { line: line as number, character: 0 };
     return { contents: { kind: MarkupKind.Markdown, value: tooLarge }, range: { start: at, end: at } };

@@ -3,7 +3,7 @@
 // and remembered per model; a cancelled request stops between batches. Refreshed when the model or setting changes.
 import type { InlayHint, InlayHintParams } from 'vscode-languageserver/node';
 import { visible } from './engine/data';
-import { type CurationContext, documentRange, rowsIn, signalOf } from './curation';
+import { type CurationContext, documentRange, rowsIn, signalOf, untilAborted } from './curation';
 
 /** Rows hinted per request (an editor asks for the visible range, usually far fewer). */
 export const MAX_HINT_ROWS = 200;
@@ -13,9 +13,11 @@ export function registerInlayHints(ctx: CurationContext): void {
     const at = documentRange(params);
     if (ctx.settings().inlayHints !== true || !at) return [];
     const doc = ctx.documents.get(at.uri);
-    const parsed = doc && ctx.parsed.get(doc);
+    if (!doc) return [];
+    const version = doc.version; // the document object follows edits: hints from an older version's rows are not sent
+    const parsed = await untilAborted(ctx.parsed.get(doc), signalOf(token));
     const host = ctx.host();
-    if (!doc || !parsed?.dataset || parsed.columnError || !host?.model) return [];
+    if (!parsed?.dataset || parsed.columnError || !host?.model || doc.version !== version) return [];
     const rows = rowsIn(parsed.dataset, at.range).slice(0, MAX_HINT_ROWS);
     const predicted = await ctx.predictions.predict(host, rows, signalOf(token));
     if (token.isCancellationRequested) return [];

@@ -170,7 +170,7 @@ documents.onDidClose((e) => {
   documentDatasets.delete(e.document.uri);
   hoverDocuments.delete(e.document.uri);
 });
-const datasetOf = (doc: TextDocument) => documentDatasets.get(doc).dataset;
+const datasetOf = async (doc: TextDocument) => (await documentDatasets.get(doc)).dataset;
 // Diagnostics, quick fixes, Fill Missing Genres and inlay hints (curation.ts) read documents as hovers do.
 const curation = new Curation({ connection, documents, parsed: hoverDocuments, host: () => host, settings: () => settings, trusted,
   log: (m) => connection.console.warn(m), clientCapabilities: () => clientCapabilities });
@@ -247,7 +247,7 @@ connection.onRequest(Requests.detectColumns, async (raw): Promise<DetectColumnsR
   const params = checkParams(Requests.detectColumns.method, detectColumnsParams, raw);
   const open = documents.get(params.data.startsWith('file:') ? params.data : pathToFileURL(toPath(params.data)).href);
   // The open document's (unsaved) text when it parses; else the file on disk, whose reader names what is wrong.
-  const ds = (open && datasetOf(open)) || (await readDataset(toPath(params.data), datasetOptions()));
+  const ds = (open && (await datasetOf(open))) || (await readDataset(toPath(params.data), datasetOptions()));
   return { format: ds.format, rows: ds.rows.length, labelledRows: ds.labels.known, available: ds.available, columns: ds.columns,
     genres: ds.genres, issues: ds.issues.slice(0, 20).map(formatIssue) };
 });

@@ -43,31 +43,31 @@ function harness(text: string, name = 'movies.csv', record: TrainingRecordFile |
   });
   return {
     diagnostics, counts,
-    compute: (): Diagnostic[] => diagnostics.compute(doc),
+    compute: async (): Promise<Diagnostic[]> => (await diagnostics.compute(doc)) ?? assert.fail('the document changed while it was parsed'),
     edit: (next: string) => (doc = TextDocument.create(doc.uri, doc.languageId, doc.version + 1, next)),
     advance: (ms: number) => (now += ms),
     save: () => listeners.save?.forEach((f) => f({ document: doc })),
   };
 }
 
-test('diagnostics cost: poster files are checked once per path across edits, again after the TTL or a save', () => {
+test('diagnostics cost: poster files are checked once per path across edits, again after the TTL or a save', async () => {
   fs.writeFileSync(path.join(dir, 'a.jpg'), 'x');
   const text = 'title,overview,genres,poster\nA,x,Drama,a.jpg\nB,y,Drama,gone.jpg\nC,z,Drama,a.jpg\n';
   const h = harness(text);
   const missing = (ds: Diagnostic[]) => ds.filter((d) => d.code === 'poster-missing').map((d) => d.range.start.line);
-  assert.deepEqual(missing(h.compute()), [2]);
+  assert.deepEqual(missing(await h.compute()), [2]);
   assert.equal(h.counts.posterChecks, 2, 'two distinct paths');
   h.edit(text.replace('x,', 'xx,'));
-  assert.deepEqual(missing(h.compute()), [2]);
+  assert.deepEqual(missing(await h.compute()), [2]);
   assert.equal(h.counts.posterChecks, 2, 'a new version reuses the checks');
   h.advance(POSTER_TTL_MS);
   h.edit(text);
-  h.compute();
+  await h.compute();
   assert.equal(h.counts.posterChecks, 4, 'checked again once the TTL passed');
   h.edit(text.replace('x,', 'xy,'));
   h.save();
   fs.writeFileSync(path.join(dir, 'gone.jpg'), 'x');
-  assert.deepEqual(missing(h.compute()), [], 'a save drops the checks: the poster added meanwhile is found');
+  assert.deepEqual(missing(await h.compute()), [], 'a save drops the checks: the poster added meanwhile is found');
   assert.equal(h.counts.posterChecks, 6);
 });
 
@@ -83,7 +83,7 @@ function recordOf(text: string, flip: (i: number) => boolean): TrainingRecordFil
   return { genres, file: ds.file, thresholds: confidentThresholds(genres.length, rows), rows };
 }
 
-test('diagnostics cost: row keys are hashed only for edited rows, the record indexed once; issues as issuesForRows', () => {
+test('diagnostics cost: row keys are hashed only for edited rows, the record indexed once; issues as issuesForRows', async () => {
   const genres = ['Drama', 'Comedy', 'Horror', 'Action'];
   const lines = Array.from({ length: 40 }, (_, i) => `M${i},plot number ${i},${genres[i % 4]}|${genres[(i + 1) % 4]}`);
   const text = ['title,overview,genres', ...lines, ''].join('\n');
@@ -92,30 +92,30 @@ test('diagnostics cost: row keys are hashed only for edited rows, the record ind
   const suspicious = (ds: Diagnostic[]) => ds.filter((d) => d.code === 'suspicious-label').map((d) => `${d.range.start.line}:${d.message}`);
   const expected = (t: string) => issuesForRows(parseDataset(t, { fileName: path.join(dir, 'movies.csv') }).rows, record)
     .map(({ row, issue }) => `${row.genresCell!.start.line}:${issue.score.toFixed(2)}`);
-  const first = suspicious(h.compute());
+  const first = suspicious(await h.compute());
   assert.equal(first.length, 4);
   assert.deepEqual(first.map((s) => s.replace(/:Suspicious genres \(score ([\d.]+)\).*/, ':$1')), expected(text));
   assert.equal(h.diagnostics.counters.keysHashed, 40);
 
   h.edit(text.replace('plot number 5,', 'plot number five,'));
-  assert.deepEqual(suspicious(h.compute()), first, 'row 5 is not suspicious, and no longer recorded');
+  assert.deepEqual(suspicious(await h.compute()), first, 'row 5 is not suspicious, and no longer recorded');
   assert.equal(h.diagnostics.counters.keysHashed, 41, 'only the edited row is hashed again');
 
   const inserted = text.replace('title,overview,genres\n', 'title,overview,genres\nNew,a new plot,Drama\n');
   h.edit(inserted);
-  const shifted = suspicious(h.compute());
+  const shifted = suspicious(await h.compute());
   assert.deepEqual(shifted.map((s) => Number(s.split(':')[0])), first.map((s) => Number(s.split(':')[0]) + 1), 'same rows, one line down');
   assert.equal(h.diagnostics.counters.keysHashed, 42 + 1, 'the new row, and row 5 whose text changed back');
   assert.equal(h.diagnostics.counters.recordIndexes, 1);
   assert.equal(h.counts.parses, 3);
 });
 
-test('diagnostics cost: a JSON file that is not a dataset is not parsed; a JSON dataset is', () => {
+test('diagnostics cost: a JSON file that is not a dataset is not parsed; a JSON dataset is', async () => {
   const config = harness('{ "name": "x", "version": "1.0.0", "dependencies": {} }', 'package.json');
-  assert.deepEqual(config.compute(), []);
+  assert.deepEqual(await config.compute(), []);
   assert.equal(config.counts.parses, 0);
   const data = harness('[{"title": "A", "overview": "x", "genres": "Drama", "poster": "nope.jpg"}]', 'movies.json');
-  assert.deepEqual(data.compute().map((d) => d.code), ['poster-missing']);
+  assert.deepEqual((await data.compute()).map((d) => d.code), ['poster-missing']);
   assert.equal(data.counts.parses, 1);
 });
 
