@@ -45,8 +45,9 @@ export async function answerHover(params: HoverParams, token: CancellationToken,
   const signal = signalOf(token);
   const host = await settledHost(ctx.host, signal); // the first hovers wait for the model loaded at start
   if (!host) return null;
+  const version = doc.version; // the document object follows edits: rows of an older text are not hovered
   const parsed = await untilAborted(ctx.parsed.get(doc), signal); // a large document is parsed in the parse thread
-  if (!parsed) return null;
+  if (!parsed || doc.version !== version) return null;
   const { dataset, tooLarge, columnError, columnNotes } = parsed;
   if (tooLarge) {
     const at = { line: line as number, character: 0 };
