@@ -83,7 +83,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(log, status);
   let lastState: ModelState = { state: 'none', store: '' };
   let answered = false;
-  void presetModelContext(() => answered);
+  void presetModelContext(storeFolder(daemonSettings(context)), () => answered);
   const showState = (s: ModelState) => {
     lastState = s;
     answered = true;

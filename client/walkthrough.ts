@@ -31,14 +31,15 @@ export function setModelContext(s: ModelState): void {
 }
 
 /**
- * Before the daemon has said anything: `genreLens.hasModel` when a workspace folder holds `.genre-lens/current.json`,
- * so a workspace with a model does not flash the welcome view (shown while the key is unset, which also activates the
- * extension in a workspace without one). `answered()` is true once the daemon's state has set the keys.
+ * Before the daemon has said anything: `genreLens.hasModel` when the store the daemon will use (`store`, from
+ * client/extension.ts) holds `current.json` — the daemon then starts at once and its state takes over — so a workspace
+ * with a model does not flash the welcome view (shown while the key is unset, which is also what shows it in a fresh
+ * workspace). `answered()` is true once the daemon's state has set the keys.
  */
-export async function presetModelContext(answered: () => boolean): Promise<void> {
-  const pointers = (vscode.workspace.workspaceFolders ?? []).map((f) => vscode.Uri.joinPath(f.uri, '.genre-lens', 'current.json'));
-  const found = await Promise.all(pointers.map((uri) => vscode.workspace.fs.stat(uri).then(() => true, () => false)));
-  if (found.some(Boolean) && !answered()) setContext('genreLens.hasModel', true);
+export async function presetModelContext(store: string | undefined, answered: () => boolean): Promise<void> {
+  if (!store) return;
+  const found = await vscode.workspace.fs.stat(vscode.Uri.file(path.join(store, 'current.json'))).then(() => true, () => false);
+  if (found && !answered()) setContext('genreLens.hasModel', true);
 }
 
 /** Open the Example Dataset: copies examples/movies.csv and its posters into a new folder of the workspace (never

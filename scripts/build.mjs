@@ -2,17 +2,9 @@
 // copies the LightGBM wasm beside them. Server-side npm packages stay external (native and wasm files load from node_modules).
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
+import { serverEntries } from './buildEntries.mjs';
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
-const serverEntries = {
-  cli: 'server/cli.ts',
-  server: 'server/server.ts',
-  'job-worker': 'server/jobWorker.ts',
-  'predict-worker': 'server/predictWorker.ts',
-  'parse-worker': 'server/parseWorker.ts',
-  'lightgbm-worker': 'server/engine/lightgbm/worker.ts',
-  'use-lite-worker': 'server/engine/encoders/useLiteWorker.ts',
-};
 await esbuild.build({ ...common, entryPoints: serverEntries, outdir: 'dist/server', packages: 'external' });
 await esbuild.build({ ...common, entryPoints: { extension: 'client/extension.ts' }, outdir: 'dist/client', external: ['vscode'] });
 // The report webview's script runs in the browser: bundled whole (Observable Plot included), no network at run time.

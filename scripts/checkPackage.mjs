@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { distFiles } from './buildEntries.mjs';
 import { BUDGET_MIB, OUT_DIR, REPO, TARGETS, allowedBinaryPrefixes, hasOnnxruntime, isPlatformPackage, targetPackages, vsixName } from './packageTargets.mjs';
 
 // yauzl: the zip reader vsce itself uses (a dependency of @vscode/vsce).
@@ -83,7 +84,7 @@ async function check(target) {
     const vsixManifest = entries.get('extension.vsixmanifest');
     const manifestText = vsixManifest ? (await vsixManifest.read(vsixManifest.size)).toString('utf8') : '';
     if (!manifestText.includes(`TargetPlatform="${target}"`)) problems.push(`extension.vsixmanifest does not declare TargetPlatform="${target}"`);
-    for (const f of ['extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/images/icon.png']) {
+    for (const f of ['extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt', 'extension/images/icon.png', ...distFiles.map((d) => `extension/${d}`)]) {
       if (!entries.has(f)) problems.push(`${f} is missing`);
     }
     // The README's pictures: absolute URLs once vsce rewrote them (a repository in package.json), else packed beside it.

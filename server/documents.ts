@@ -136,7 +136,7 @@ export class DocumentDatasets {
     if (o.error) result.error = new DatasetError(o.error);
     if (o.columnError !== undefined) result.columnError = o.columnError;
     const key = `${uri}\n${model?.dir}`;
-    if (o.columnNotes && !this.told.has(key)) {
+    if (o.columnNotes && this.parsed.has(uri) && !this.told.has(key)) { // not for a document closed meanwhile
       this.told.add(key);
       o.columnNotes.forEach(this.log);
     }

@@ -27,7 +27,9 @@ export function registerFillGenres(ctx: CurationContext): void {
     const text = doc.getText();
     const parsed = await untilAborted(ctx.parsed.get(doc), signalOf(token));
     if (!parsed) throw new Error('Fill Missing Genres was cancelled; nothing was edited.');
-    if (parsed.stale || doc.version !== version) throw new Error(`${name} changed while it was read; nothing was edited. Run the command again.`);
+    if (parsed.stale || doc.version !== version) {
+      throw new Error(`${name} was read again meanwhile (it was edited, or the model or settings changed); nothing was edited. Run the command again.`);
+    }
     if (parsed.tooLarge) throw new Error(`${name} is too large to fill from the editor; use genre-lens predict on it instead.`);
     if (!parsed.dataset) throw new Error(parsed.error?.message ?? `${name} is not a movie dataset.`);
     if (parsed.columnError) throw new Error(parsed.columnError);

@@ -28,9 +28,15 @@ export interface PendingParse {
   drop(): void;
 }
 
+/** A parse that failed for `why`: no rows, an error at the document's start. */
+const failure = (request: ParseRequest, why: string): ParseOutcome =>
+  ({ dataset: null, error: issueAtStart(request.options.fileName, `${why}; it gets no hovers until it is edited`) });
+
 export class ParseClient {
   private worker: Worker | null = null;
   private running: { job: Job; timer: NodeJS.Timeout } | null = null;
+  /** A timed-out thread being terminated. */
+  private stopping: Worker | null = null;
   private readonly queue: Job[] = [];
   private nextId = 1;
   /** For tests: parses sent to the thread, threads started. */
@@ -62,19 +68,31 @@ export class ParseClient {
   }
 
   private next(): void {
-    const job = !this.running && this.queue.shift();
+    // A timed-out thread is terminated before the next parse starts a new one: two threads never coexist.
+    const job = !this.running && !this.stopping && this.queue.shift();
     if (!job) return;
-    const worker = this.thread();
     const { request } = job;
-    const timer = setTimeout(() => {
-      if (this.running?.job !== job) return;
-      this.failed(worker, `reading it took more than ${Math.round((this.o.timeoutMs ?? PARSE_TIMEOUT_MS) / 1000)} s: it was stopped`);
-      void worker.terminate();
-    }, this.o.timeoutMs ?? PARSE_TIMEOUT_MS);
-    this.running = { job, timer };
-    worker.ref(); // while a parse runs (unref'd when idle, so the thread never keeps a process alive)
-    this.counters.sent++;
-    worker.postMessage(request);
+    const limit = this.o.timeoutMs ?? PARSE_TIMEOUT_MS;
+    let worker: Worker;
+    try {
+      worker = this.thread();
+      this.running = { job, timer: setTimeout(() => this.timedOut(worker, job, limit), limit) };
+      worker.ref(); // while a parse runs (unref'd when idle, so the thread never keeps a process alive)
+      this.counters.sent++;
+      worker.postMessage(request);
+    } catch (e) { // a thread that cannot start, or a request that cannot be sent: this parse fails, the next is tried
+      if (this.running) this.finish(failure(request, `it could not be sent to the parse thread (${e instanceof Error ? e.message : String(e)})`));
+      else job.resolve(failure(request, `the parse thread could not start (${e instanceof Error ? e.message : String(e)})`));
+      this.next();
+    }
+  }
+
+  /** The parse ran longer than `limit` ms: it fails now; the thread is terminated, and its exit starts the next parse. */
+  private timedOut(worker: Worker, job: Job, limit: number): void {
+    if (this.running?.job !== job) return;
+    this.stopping = worker;
+    this.finish(failure(job.request, `reading it took more than ${Math.round(limit / 1000)} s: it was stopped`));
+    void worker.terminate();
   }
 
   private thread(): Worker {
@@ -99,10 +117,10 @@ export class ParseClient {
 
   /** The thread `worker` is gone or stopped: the parse it was running fails, queued parses go to a new thread. */
   private failed(worker: Worker, why: string): void {
-    if (this.worker !== worker) return;
+    if (this.stopping === worker) this.stopping = null; // the timed-out thread has exited (its parse already failed)
+    if (this.worker !== worker) return this.next();
     this.worker = null;
-    const job = this.running?.job;
-    if (job) this.finish({ dataset: null, error: issueAtStart(job.request.options.fileName, `${why}; it gets no hovers until it is edited`) });
+    if (this.running) this.finish(failure(this.running.job.request, why));
     this.next();
   }
 

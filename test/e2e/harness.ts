@@ -88,8 +88,9 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
 }
 
 /** Where the sources a VSIX is built from live: a VSIX older than any file here is stale. */
-const PACKAGE_INPUTS = ['client', 'server', 'common', 'media', 'walkthrough', 'images', 'examples', 'package.json', 'package-lock.json',
-  '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'scripts/build.mjs', 'scripts/package.mjs', 'scripts/packageTargets.mjs'];
+const PACKAGE_INPUTS = ['client', 'server', 'common', 'media', 'walkthrough', 'images', 'examples', 'docs', 'package.json',
+  'package-lock.json', '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE', 'scripts/build.mjs', 'scripts/buildEntries.mjs',
+  'scripts/package.mjs', 'scripts/packageTargets.mjs'];
 
 function newestMtime(p: string): number {
   const st = fs.statSync(p, { throwIfNoEntry: false });
